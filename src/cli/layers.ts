@@ -1,0 +1,6 @@
+import { UserError, type CliIO } from './common';
+
+// Placeholder until the layers command lands; keeps the dispatcher and bundle building.
+export async function run(_argv: string[], _io: CliIO, _signal: AbortSignal): Promise<number> {
+  throw new UserError('`stagelens layers` is not implemented yet.');
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// `stagelens`: analyze | suggest | refactor | layers. Every failure ends as one or two plain
+// lines on stderr and an exit code from the contract in DESIGN.md — never a stack trace.
+import { EXIT, UserError, processIO, type CommandRunner } from './common';
+
+const USAGE = `Usage: stagelens <command> [options]
+
+Commands:
+  analyze [DOCKERFILE] [--context DIR] [--target NAME] [--build-arg K=V]... [--json]
+          [--builder auto|buildkit|classic] [--network MODE] [--host ENDPOINT]
+                                   build every stage and print per-stage sizes
+  suggest [DOCKERFILE] [--json]    static findings (no engine needed)
+  refactor [DOCKERFILE] [--out FILE]
+                                   print or write the multi-stage rewrite
+  layers IMAGE [--json] [--ci [--ci-config FILE]]
+                                   layer contents: efficiency, wasted bytes, what the image carries
+
+Exit codes: 0 success, 1 analysis failed, 2 bad usage or input, 3 engine unreachable.`;
+
+const commands: Record<string, () => Promise<CommandRunner>> = {
+  analyze: async () => (await import('./analyze')).run,
+  suggest: async () => (await import('./suggest')).run,
+  refactor: async () => (await import('./refactor')).run,
+  layers: async () => (await import('./layers')).run,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') { processIO.out(USAGE); return cmd ? EXIT.ok : EXIT.usage; }
+  if (cmd === '--version' || cmd === 'version') { processIO.out(String(process.env.STAGELENS_VERSION ?? '0.1.0')); return EXIT.ok; }
+  const load = commands[cmd];
+  if (!load) { processIO.err(`Unknown command "${cmd}". Commands: ${Object.keys(commands).join(', ')}. Run \`stagelens help\`.`); return EXIT.usage; }
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort(new Error('Cancelled (Ctrl+C).'));
+  process.once('SIGINT', onSigint);
+  try {
+    return await (await load())(rest, processIO, controller.signal);
+  } catch (e) {
+    if (e instanceof UserError) { processIO.err(`stagelens: ${e.message}`); return e.exitCode; }
+    const msg = e instanceof Error ? e.message : String(e);
+    processIO.err(`stagelens: ${msg.split('\n').slice(0, 2).join('\n')}`);
+    if (process.env.STAGELENS_DEBUG) processIO.err(String((e as Error)?.stack ?? ''));
+    return EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { processIO.err(`stagelens: ${String(e)}`); process.exitCode = EXIT.failed; });
+}

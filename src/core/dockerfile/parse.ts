@@ -1,0 +1,314 @@
+// A thin, stable model of a Dockerfile on top of dockerfile-ast. Every other module
+// (engine, suggestions, refactor, editor surfaces) reads this model rather than the AST,
+// so line numbering and stage resolution are decided in exactly one place.
+import { DockerfileParser, type Instruction, type From } from 'dockerfile-ast';
+
+/** 0-based position, the same convention as LSP / VS Code. */
+export interface Pos { line: number; character: number }
+export interface Span { start: Pos; end: Pos }
+
+export interface ParsedFlag { name: string; value: string | null }
+
+export interface ParsedInstruction {
+  /** Upper-cased keyword, e.g. `RUN`. Unknown keywords are kept as written (upper-cased). */
+  keyword: string;
+  /** 1-based first line of the instruction. */
+  line: number;
+  /** 1-based last line, including continuation lines and heredoc bodies. */
+  endLine: number;
+  /** 0-based range over the whole instruction (for editor edits). */
+  range: Span;
+  /** The instruction's source text exactly as written (continuations and heredocs included). */
+  text: string;
+  /** Arguments as written, after the keyword (flags included), `''` when there are none. */
+  rawArgs: string;
+  /** Arguments with continuations joined and flags removed — the command as the builder runs it. */
+  args: string;
+  /** `--flag[=value]` options (e.g. `--from=builder`, `--mount=type=cache,target=/x`). */
+  flags: ParsedFlag[];
+  /** Heredoc names used by this instruction (RUN/COPY `<<EOF`). */
+  heredocs: string[];
+  /** Index of the stage this instruction belongs to; -1 for ARGs before the first FROM. */
+  stage: number;
+}
+
+export interface ParsedStage {
+  index: number;
+  /** `AS name`, lower-cased as BuildKit treats it, or null. */
+  name: string | null;
+  /** The FROM instruction. */
+  from: ParsedInstruction;
+  /** 1-based FROM line. */
+  line: number;
+  /** 1-based last line of the stage's last instruction (or of FROM). */
+  endLine: number;
+  /** The FROM argument as written (may contain `${VARS}`). */
+  baseImage: string;
+  /** The FROM argument with ARGs declared before the first FROM substituted (defaults or given build args). */
+  resolvedBaseImage: string;
+  /** Index of the earlier stage this stage is built FROM, or null when the base is an image. */
+  baseStage: number | null;
+  /** Instructions after FROM, in order. */
+  instructions: ParsedInstruction[];
+  /** Stages this one needs: its base stage, `COPY --from=<stage>` and `RUN --mount=from=<stage>`. */
+  dependsOn: number[];
+}
+
+export interface ParseProblem { message: string; line: number | null }
+
+export interface ParsedDockerfile {
+  text: string;
+  escapeChar: string;
+  /** Value of a `# syntax=` directive, if any. */
+  syntax: string | null;
+  /** ARG instructions before the first FROM. */
+  globalArgs: ParsedInstruction[];
+  stages: ParsedStage[];
+  /** All instructions in source order. */
+  instructions: ParsedInstruction[];
+  /** Structural problems (no FROM, unknown stage reference, …). Never thrown. */
+  problems: ParseProblem[];
+}
+
+export const KNOWN_KEYWORDS = new Set([
+  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
+  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+]);
+
+function spanOf(r: { start: Pos; end: Pos }): Span {
+  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
+}
+
+function sliceText(lines: string[], span: Span): string {
+  if (span.start.line === span.end.line) return (lines[span.start.line] ?? '').slice(span.start.character, span.end.character);
+  const out = [(lines[span.start.line] ?? '').slice(span.start.character)];
+  for (let l = span.start.line + 1; l < span.end.line; l++) out.push(lines[l] ?? '');
+  out.push((lines[span.end.line] ?? '').slice(0, span.end.character));
+  return out.join('\n');
+}
+
+/** Joins continuation lines the way the builder does: drop `escape\n` and comment lines inside. */
+export function joinContinuations(raw: string, escapeChar: string): string {
+  const lines = raw.split(/\r?\n/);
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let l = lines[i]!;
+    if (i > 0 && /^\s*#/.test(l)) continue;
+    const trimmed = l.replace(/\s+$/, '');
+    if (trimmed.endsWith(escapeChar) && i < lines.length - 1) {
+      l = trimmed.slice(0, -1);
+      out.push(l);
+    } else {
+      out.push(l);
+      if (i < lines.length - 1) out.push('\n');
+    }
+  }
+  return out.join('').replace(/[ \t]+/g, ' ').trim();
+}
+
+const FLAG_RE = /^--([A-Za-z][\w-]*)(?:=(\S*))?\s*/;
+
+function splitFlags(joined: string): { flags: ParsedFlag[]; rest: string } {
+  const flags: ParsedFlag[] = [];
+  let rest = joined;
+  for (;;) {
+    const m = FLAG_RE.exec(rest);
+    if (!m) break;
+    flags.push({ name: m[1]!.toLowerCase(), value: m[2] ?? null });
+    rest = rest.slice(m[0].length);
+  }
+  return { flags, rest: rest.trim() };
+}
+
+/** Substitutes `$VAR`, `${VAR}`, `${VAR:-word}` and `${VAR:+word}` as the builder does for FROM. */
+export function substituteArgs(value: string, args: Map<string, string>): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_whole, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
+      const name = braced ?? bare!;
+      const v = args.get(name);
+      const set = op?.startsWith(':') ? v !== undefined && v !== '' : v !== undefined;
+      if (op?.endsWith('-')) return set ? v! : (word ?? '');
+      if (op?.endsWith('+')) return set ? (word ?? '') : '';
+      return v ?? '';
+    });
+}
+
+function flagValue(flags: ParsedFlag[], name: string): string | null {
+  const f = flags.find((x) => x.name === name);
+  return f ? f.value : null;
+}
+
+/** Parses `type=cache,target=/x,from=builder` style mount options. */
+export function parseMountOptions(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) out[part.trim().toLowerCase()] = 'true';
+    else out[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * Parses a Dockerfile. Never throws for any input text; structural problems are
+ * returned in `problems`.
+ * @param buildArgs values for ARGs declared before the first FROM (like `--build-arg`).
+ */
+export function parseDockerfile(text: string, buildArgs: Record<string, string> = {}): ParsedDockerfile {
+  // dockerfile-ast treats a leading BOM as content; the builder ignores it.
+  const clean = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const doc = DockerfileParser.parse(clean);
+  const lines = clean.split(/\r\n|\r|\n/);
+  const escapeChar = doc.getEscapeCharacter() || '\\';
+  let syntax: string | null = null;
+  for (const d of doc.getDirectives()) {
+    if (d.getName()?.toLowerCase() === 'syntax') syntax = d.getValue();
+  }
+
+  const problems: ParseProblem[] = [];
+  const instructions: ParsedInstruction[] = [];
+  const stages: ParsedStage[] = [];
+  const globalArgs: ParsedInstruction[] = [];
+  const globalArgValues = new Map<string, string>();
+
+  const toParsed = (ins: Instruction, stage: number): ParsedInstruction => {
+    const range = spanOf(ins.getRange());
+    const textOf = sliceText(lines, range);
+    const kw = (ins.getKeyword() || '').toUpperCase();
+    // dockerfile-ast's argument range leaves flags out; take everything after the keyword.
+    const kwEnd = ins.getInstructionRange().end;
+    const rawArgs = sliceText(lines, { start: kwEnd, end: range.end }).replace(/^[ \t]+/, '');
+    const heredocs: string[] = [];
+    const maybe = ins as unknown as { getHeredocs?: () => { getName(): string | undefined }[] };
+    if (typeof maybe.getHeredocs === 'function') {
+      try { for (const h of maybe.getHeredocs()) { const n = h.getName(); if (n) heredocs.push(n); } } catch { /* AST variant without heredocs */ }
+    }
+    // For heredoc instructions the "command" is the first line; the body follows.
+    const head = heredocs.length ? rawArgs.split(/\r?\n/)[0]! : rawArgs;
+    const { flags, rest } = splitFlags(joinContinuations(head, escapeChar));
+    return {
+      keyword: kw, line: range.start.line + 1, endLine: range.end.line + 1, range, text: textOf,
+      rawArgs, args: rest,
+      flags, heredocs, stage,
+    };
+  };
+
+  const nameToIndex = new Map<string, number>();
+  let current: ParsedStage | null = null;
+  for (const ins of doc.getInstructions()) {
+    const kw = (ins.getKeyword() || '').toUpperCase();
+    if (kw === 'FROM') {
+      const from = ins as From;
+      const p = toParsed(ins, stages.length);
+      const name = from.getBuildStage()?.toLowerCase() ?? null;
+      const { rest } = splitFlags(p.args);
+      const baseImage = (from.getImage() ?? rest.split(/\s+/)[0] ?? '').trim();
+      const resolved = substituteArgs(baseImage, globalArgValues);
+      const baseIdx = nameToIndex.get(resolved.toLowerCase());
+      current = {
+        index: stages.length, name, from: p, line: p.line, endLine: p.endLine, baseImage,
+        resolvedBaseImage: resolved, baseStage: baseIdx ?? null, instructions: [], dependsOn: [],
+      };
+      if (!baseImage) problems.push({ message: 'FROM needs a base image (e.g. `FROM debian:bookworm-slim`).', line: p.line });
+      if (name) {
+        if (nameToIndex.has(name)) problems.push({ message: `Stage name "${name}" is used twice.`, line: p.line });
+        else nameToIndex.set(name, stages.length);
+      }
+      stages.push(current);
+      instructions.push(p);
+      continue;
+    }
+    if (!current) {
+      const p = toParsed(ins, -1);
+      instructions.push(p);
+      if (kw === 'ARG') {
+        globalArgs.push(p);
+        for (const a of (ins as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties?.() ?? []) {
+          const n = a.getName();
+          globalArgValues.set(n, buildArgs[n] ?? a.getValue() ?? '');
+        }
+      } else {
+        problems.push({ message: `${kw} before the first FROM: only ARG may come before FROM.`, line: p.line });
+      }
+      continue;
+    }
+    const p = toParsed(ins, current.index);
+    current.instructions.push(p);
+    current.endLine = p.endLine;
+    instructions.push(p);
+    if (!KNOWN_KEYWORDS.has(kw)) problems.push({ message: `Unknown instruction "${kw}".`, line: p.line });
+  }
+
+  // Stage dependencies: base stage, COPY --from, RUN --mount=from=. Numeric references are indices.
+  const resolveRef = (ref: string, at: ParsedStage, line: number): number | null => {
+    const r = substituteArgs(ref, globalArgValues).toLowerCase();
+    if (/^\d+$/.test(r)) {
+      const n = Number(r);
+      if (n >= at.index) { problems.push({ message: `Stage ${n} is not defined before stage ${at.index}.`, line }); return null; }
+      return n;
+    }
+    const idx = nameToIndex.get(r);
+    if (idx === undefined) return null; // an image reference, not a stage
+    if (idx >= at.index) { problems.push({ message: `Stage "${r}" is referenced before it is defined.`, line }); return null; }
+    return idx;
+  };
+  for (const s of stages) {
+    const deps = new Set<number>();
+    if (s.baseStage !== null) {
+      if (s.baseStage >= s.index) { problems.push({ message: `Stage "${s.resolvedBaseImage}" is used as a base before it is defined.`, line: s.line }); s.baseStage = null; }
+      else deps.add(s.baseStage);
+    }
+    for (const ins of s.instructions) {
+      const from = (ins.keyword === 'COPY' || ins.keyword === 'ADD') ? flagValue(ins.flags, 'from') : null;
+      if (from) { const d = resolveRef(from, s, ins.line); if (d !== null) deps.add(d); }
+      if (ins.keyword === 'RUN') {
+        for (const f of ins.flags) {
+          if (f.name !== 'mount' || !f.value) continue;
+          const m = parseMountOptions(f.value);
+          if (m.from) { const d = resolveRef(m.from, s, ins.line); if (d !== null) deps.add(d); }
+        }
+      }
+    }
+    s.dependsOn = [...deps].sort((a, b) => a - b);
+  }
+  if (stages.length === 0) problems.push({ message: 'No FROM instruction: a Dockerfile must start a stage with FROM.', line: null });
+
+  return { text: clean, escapeChar, syntax, globalArgs, stages, instructions, problems };
+}
+
+/** The stages needed to build `target` (itself included), in build order. */
+export function stageClosure(df: ParsedDockerfile, target: number): number[] {
+  const seen = new Set<number>();
+  const visit = (i: number): void => {
+    if (seen.has(i) || !df.stages[i]) return;
+    seen.add(i);
+    for (const d of df.stages[i]!.dependsOn) visit(d);
+  };
+  visit(target);
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** Chain of stages from the root image to `index` via FROM <stage> (root first). */
+export function baseChain(df: ParsedDockerfile, index: number): number[] {
+  const chain: number[] = [];
+  let cur: number | null = index;
+  const guard = new Set<number>();
+  while (cur !== null && !guard.has(cur) && df.stages[cur]) {
+    guard.add(cur);
+    chain.unshift(cur);
+    cur = df.stages[cur]!.baseStage;
+  }
+  return chain;
+}
+
+/** The stage that contains a 1-based line, or null. */
+export function stageAtLine(df: ParsedDockerfile, line: number): ParsedStage | null {
+  let found: ParsedStage | null = null;
+  for (const s of df.stages) if (s.line <= line) found = s;
+  return found;
+}
+
+/** Label used for a stage in messages and tags: its name, or its index. */
+export function stageLabel(s: Pick<ParsedStage, 'name' | 'index'>): string {
+  return s.name ?? String(s.index);
+}
