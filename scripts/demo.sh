@@ -16,7 +16,7 @@ if [[ $(id -u) == 0 ]]; then
   # Debian packages (no image registry needed) and never touches your own engine's images.
   host=$(node scripts/engine.mjs start | sed 's/^DOCKER_HOST=//')
   node scripts/fixtures.mjs --host "$host"
-elif ! node dist/cli.js analyze --help >/dev/null 2>&1; then :; fi
+fi
 if [[ -z $host ]]; then
   if [[ -S /var/run/docker.sock ]]; then host=unix:///var/run/docker.sock; else
     echo "No Docker engine is reachable. Start one (e.g. \`sudo systemctl start docker\`) or set DOCKER_HOST, then run this again." >&2
