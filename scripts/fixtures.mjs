@@ -1,0 +1,375 @@
+#!/usr/bin/env node
+// Builds Stage Lens's fixture base images into the PRIVATE test engine, from Debian packages
+// only (no image registry is reachable from CI):
+//
+//   stagelens-fixture/busybox:latest  busybox-static + applet symlinks, `docker import`
+//   busybox:latest                    the same image under the name examples use
+//   debian:bookworm-slim              debootstrap --variant=minbase, slimmed like the official image
+//   python:3.12-slim                  debian:bookworm-slim + Debian's python3, venv, pip
+//   python:3.12                       python:3.12-slim + compilers and -dev headers (large)
+//
+// The python tags are STAND-INS named after the images the seed's Dockerfiles use: Debian
+// bookworm ships Python 3.11, so `python --version` inside them says 3.11.
+//
+//   node scripts/fixtures.mjs [--host DOCKER_HOST] [--only busybox|debian|python]
+//
+// Idempotent: an image that exists with the current fixture version label is skipped, so a warm
+// run takes about a second. The debootstrap root filesystem is cached as a tarball under
+// ${STAGELENS_CACHE:-/var/cache/stagelens}/fixtures/, keyed by ROOTFS_VERSION, so rebuilding the
+// images on the same machine (e.g. after the engine's data-root was wiped) skips debootstrap.
+// Bump the versions below whenever what goes into an image changes.
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOTFS_VERSION = 'bookworm-minbase-1';
+const IMAGE_VERSION = '1';
+const LABEL = 'com.stagelens.fixture';
+const SUITE = 'bookworm';
+
+const t0 = Date.now();
+const say = (m) => process.stderr.write(`[fixtures] ${m}\n`);
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+class Fail extends Error {}
+
+function parseArgs(argv) {
+  const opts = { host: process.env.DOCKER_HOST ?? '', only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--host') opts.host = argv[++i] ?? '';
+    else if (a.startsWith('--host=')) opts.host = a.slice(7);
+    else if (a === '--only') opts.only = argv[++i] ?? null;
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write('usage: node scripts/fixtures.mjs [--host DOCKER_HOST] [--only busybox|debian|python]\n');
+      process.exit(0);
+    } else throw new Fail(`unknown argument ${a} (usage: node scripts/fixtures.mjs [--host DOCKER_HOST])`);
+  }
+  return opts;
+}
+
+/** Runs a program; resolves with its stdout, rejects with the tail of its stderr. */
+function run(cmd, args, { env, input, stdinFile, quiet = true } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; if (!quiet) process.stderr.write(d); });
+    child.stderr.on('data', (d) => { err += d; if (err.length > 64_000) err = err.slice(-32_000); });
+    child.on('error', (e) => reject(new Fail(`cannot run ${cmd}: ${e.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else {
+        const tail = (err || out).trim().split('\n').slice(-12).join('\n');
+        reject(new Fail(`${cmd} ${args.slice(0, 3).join(' ')} … exited ${code}:\n${tail}`));
+      }
+    });
+    if (stdinFile) createReadStream(stdinFile).on('error', reject).pipe(child.stdin);
+    else if (input instanceof Object && typeof input.pipe === 'function') input.pipe(child.stdin);
+    else child.stdin.end(input ?? '');
+  });
+}
+
+/** Pipes `tar -c` of a folder into a second program (docker import) without touching disk. */
+function tarInto(dir, cmd, args, env) {
+  return new Promise((resolve, reject) => {
+    const tar = spawn('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tarErr = '';
+    tar.stderr.on('data', (d) => { tarErr += d; });
+    tar.on('error', (e) => reject(new Fail(`cannot run tar: ${e.message}`)));
+    tar.on('close', (code) => { if (code !== 0) reject(new Fail(`tar of ${dir} failed: ${tarErr.trim()}`)); });
+    run(cmd, args, { env, input: tar.stdout }).then(resolve, reject);
+  });
+}
+
+function isRoot() { return process.getuid?.() === 0; }
+
+function which(cmd) {
+  for (const d of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin', '/sbin', '/bin'])) {
+    if (d && existsSync(join(d, cmd))) return join(d, cmd);
+  }
+  return null;
+}
+
+/** The Docker CLI to drive the engine with. Debian's docker.io CLI (/usr/bin/docker) is
+ *  preferred: newer CLIs need the buildx plugin for BuildKit, which is not installed here. */
+function dockerCli() {
+  if (process.env.STAGELENS_DOCKER_CLI) return process.env.STAGELENS_DOCKER_CLI;
+  if (existsSync('/usr/bin/docker')) return '/usr/bin/docker';
+  const found = which('docker');
+  if (!found) throw new Fail('no docker CLI found: install Debian\'s docker.io (apt-get install docker.io)');
+  return found;
+}
+
+/** True when the ELF file has no PT_INTERP program header, i.e. needs no dynamic loader. */
+function isStaticElf(path) {
+  const fd = openSync(path, 'r');
+  try {
+    const h = Buffer.alloc(64);
+    readSync(fd, h, 0, 64, 0);
+    if (h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2) return false; // ELF64 only
+    const phoff = Number(h.readBigUInt64LE(0x20));
+    const phentsize = h.readUInt16LE(0x36);
+    const phnum = h.readUInt16LE(0x38);
+    const ph = Buffer.alloc(phentsize * phnum);
+    readSync(fd, ph, 0, ph.length, phoff);
+    for (let i = 0; i < phnum; i++) if (ph.readUInt32LE(i * phentsize) === 3) return false;
+    return true;
+  } finally { closeSync(fd); }
+}
+
+let aptUpdated = false;
+async function aptInstall(pkgs, why) {
+  if (!isRoot()) throw new Fail(`${why} is missing and installing it needs root: run \`sudo apt-get install ${pkgs.join(' ')}\` first`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const t = Date.now();
+  if (!aptUpdated) { await run('apt-get', ['update', '-qq'], { env }); aptUpdated = true; }
+  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env });
+  say(`installed ${pkgs.join(' ')} with apt-get (${secs(Date.now() - t)})`);
+}
+
+function cacheDir() {
+  const base = process.env.STAGELENS_CACHE ?? '/var/cache/stagelens';
+  const dir = join(base, 'fixtures');
+  try { mkdirSync(dir, { recursive: true }); return dir; } catch {
+    // Not root and no STAGELENS_CACHE: the cache still helps within this machine's temp dir.
+    const fallback = join(tmpdir(), 'stagelens-cache', 'fixtures');
+    mkdirSync(fallback, { recursive: true });
+    say(`cannot write ${dir}; caching in ${fallback}`);
+    return fallback;
+  }
+}
+
+/** The Debian mirror and security URIs the host's apt uses (deb822 or one-line format). */
+function debianMirrors() {
+  let main = process.env.STAGELENS_DEBIAN_MIRROR ?? null;
+  let security = null;
+  const files = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list'];
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, 'utf8');
+    for (const block of text.split(/\n\s*\n/)) {
+      const uri = /^URIs:\s*(\S+)/m.exec(block)?.[1];
+      const suites = /^Suites:\s*(.+)$/m.exec(block)?.[1] ?? '';
+      if (uri && /-security/.test(suites)) security ??= uri;
+      else if (uri && new RegExp(`\\b${SUITE}\\b`).test(suites)) main ??= uri;
+    }
+    for (const m of text.matchAll(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/gm)) {
+      if (/-security/.test(m[2])) security ??= m[1];
+      else if (m[2] === SUITE) main ??= m[1];
+    }
+  }
+  main ??= 'http://deb.debian.org/debian';
+  security ??= main.replace(/\/debian\/?$/, '/debian-security');
+  return { main, security };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Engine {
+  constructor(host) {
+    this.cli = dockerCli();
+    this.env = { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: '0' };
+    delete this.env.DOCKER_CONTEXT;
+  }
+  docker(args, opts = {}) { return run(this.cli, args, { env: this.env, ...opts }); }
+  /** The fixture version label of an image, '' for an image without one, null when absent. */
+  async fixtureVersion(name) {
+    try {
+      const out = await this.docker(['image', 'inspect', '--format', `{{index .Config.Labels "${LABEL}"}}|{{.Id}}`, name]);
+      const [version, id] = out.trim().split('|');
+      return { version: version === '<no value>' ? '' : version, id };
+    } catch { return null; }
+  }
+  async isCurrent(name) { return (await this.fixtureVersion(name))?.version === IMAGE_VERSION; }
+}
+
+async function busyboxImage(engine, done) {
+  const name = 'stagelens-fixture/busybox:latest';
+  if (await engine.isCurrent(name)) {
+    const alias = await engine.fixtureVersion('busybox:latest');
+    const own = await engine.fixtureVersion(name);
+    if (alias?.id !== own.id) await engine.docker(['tag', name, 'busybox:latest']);
+    done.push(`${name}: present`);
+    return;
+  }
+  const t = Date.now();
+  let bin = '/bin/busybox';
+  if (!existsSync(bin) || !isStaticElf(bin)) {
+    await aptInstall(['busybox-static'], 'busybox-static');
+    if (!existsSync(bin) || !isStaticElf(bin)) throw new Fail(`${bin} is not a static binary even after installing busybox-static`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'stagelens-busybox-'));
+  let count = 0;
+  try {
+    for (const d of ['bin', 'etc', 'tmp', 'root', 'var', 'home']) mkdirSync(join(dir, d));
+    chmodSync(join(dir, 'tmp'), 0o1777);
+    copyFileSync(bin, join(dir, 'bin', 'busybox'));
+    chmodSync(join(dir, 'bin', 'busybox'), 0o755);
+    const applets = (await run(bin, ['--list'])).split('\n').map((s) => s.trim()).filter((s) => s && s !== 'busybox');
+    for (const a of applets) symlinkSync('busybox', join(dir, 'bin', a));
+    count = applets.length;
+    writeFileSync(join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
+    writeFileSync(join(dir, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
+    await tarInto(dir, engine.cli, ['import',
+      '--change', 'ENV PATH=/bin',
+      '--change', 'CMD ["sh"]',
+      '--change', `LABEL ${LABEL}=${IMAGE_VERSION}`,
+      '-', name], engine.env);
+    await engine.docker(['tag', name, 'busybox:latest']);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+  done.push(`${name} (+ busybox:latest): imported (${count} applets) in ${secs(Date.now() - t)}`);
+}
+
+/** Unmounts anything debootstrap left mounted below dir, so removing dir cannot reach the host. */
+async function unmountBelow(dir) {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(dir + '/'));
+  for (const m of mounts.sort().reverse()) await run('umount', ['-l', m]).catch(() => {});
+}
+
+/** Removes what the official slim image removes: docs, man pages, translations, apt state. */
+function slimRootfs(root, mirrors) {
+  const conf = (rel, text) => { mkdirSync(join(root, rel, '..'), { recursive: true }); writeFileSync(join(root, rel), text); };
+  rmSync(join(root, 'etc/apt/sources.list'), { force: true });
+  conf('etc/apt/sources.list.d/debian.sources',
+    `Types: deb\nURIs: ${mirrors.main}\nSuites: ${SUITE} ${SUITE}-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n` +
+    `Types: deb\nURIs: ${mirrors.security}\nSuites: ${SUITE}-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n`);
+  // The same behaviour the official Debian images configure, in our own words.
+  conf('etc/apt/apt.conf.d/docker-clean',
+    'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\n' +
+    'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\n' +
+    'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n');
+  conf('etc/apt/apt.conf.d/docker-no-languages', 'Acquire::Languages "none";\n');
+  conf('etc/apt/apt.conf.d/docker-gzip-indexes', 'Acquire::GzipIndexes "true";\n');
+  conf('etc/apt/apt.conf.d/docker-autoremove-suggests', 'Apt::AutoRemove::SuggestsImportant "false";\n');
+  conf('etc/dpkg/dpkg.cfg.d/docker-slim',
+    ['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/info/*', '/usr/share/locale/*', '/usr/share/lintian/*', '/usr/share/linda/*']
+      .map((p) => `path-exclude ${p}\n`).join('') + 'path-include /usr/share/doc/*/copyright\npath-include /usr/share/locale/locale.alias\n');
+  for (const d of ['usr/share/man', 'usr/share/info', 'usr/share/lintian', 'usr/share/linda']) {
+    rmSync(join(root, d), { recursive: true, force: true });
+    mkdirSync(join(root, d), { recursive: true });
+  }
+  const docs = join(root, 'usr/share/doc');
+  for (const pkg of existsSync(docs) ? readdirSync(docs) : []) {
+    const p = join(docs, pkg);
+    if (!statSync(p).isDirectory()) { rmSync(p, { force: true }); continue; }
+    for (const f of readdirSync(p)) if (f !== 'copyright') rmSync(join(p, f), { recursive: true, force: true });
+  }
+  const locale = join(root, 'usr/share/locale');
+  for (const f of existsSync(locale) ? readdirSync(locale) : []) if (f !== 'locale.alias') rmSync(join(locale, f), { recursive: true, force: true });
+  for (const d of ['var/lib/apt/lists', 'var/cache/apt', 'var/log', 'tmp', 'var/tmp', 'run']) {
+    const p = join(root, d);
+    for (const f of existsSync(p) ? readdirSync(p) : []) if (f !== 'partial' && f !== 'lock') rmSync(join(p, f), { recursive: true, force: true });
+  }
+  // The engine supplies these per container.
+  for (const f of ['etc/resolv.conf', 'etc/hostname', 'etc/hosts']) rmSync(join(root, f), { force: true });
+  writeFileSync(join(root, 'etc/hostname'), 'localhost\n');
+}
+
+async function rootfsTarball(done) {
+  const file = join(cacheDir(), `debian-${ROOTFS_VERSION}.tar`);
+  if (existsSync(file)) { done.push(`rootfs: cached ${file}`); return file; }
+  if (!isRoot()) throw new Fail(`building the Debian fixture needs debootstrap as root (no cached ${file}): run as root`);
+  if (!which('debootstrap')) await aptInstall(['debootstrap'], 'debootstrap');
+  const mirrors = debianMirrors();
+  const work = mkdtempSync(join(tmpdir(), 'stagelens-rootfs-'));
+  const root = join(work, 'rootfs');
+  const t = Date.now();
+  try {
+    say(`debootstrap --variant=minbase ${SUITE} from ${mirrors.main} (a few minutes) …`);
+    await run('debootstrap', ['--variant=minbase', SUITE, root, mirrors.main]);
+    const tBoot = Date.now() - t;
+    slimRootfs(root, mirrors);
+    await run('tar', ['-C', root, '--numeric-owner', '--xattrs', '-cf', `${file}.part`, '.']);
+    renameSync(`${file}.part`, file);
+    done.push(`rootfs: debootstrap ${secs(tBoot)}, slim + tar ${secs(Date.now() - t - tBoot)} -> ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB)`);
+  } finally {
+    await unmountBelow(root);
+    rmSync(work, { recursive: true, force: true });
+    rmSync(`${file}.part`, { force: true });
+  }
+  return file;
+}
+
+async function debianImage(engine, done) {
+  const name = 'debian:bookworm-slim';
+  if (await engine.isCurrent(name)) { done.push(`${name}: present`); return; }
+  const file = await rootfsTarball(done);
+  const t = Date.now();
+  await engine.docker(['import',
+    '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    '--change', 'CMD ["bash"]',
+    '--change', `LABEL ${LABEL}=${IMAGE_VERSION}`,
+    '-', name], { stdinFile: file });
+  done.push(`${name}: imported in ${secs(Date.now() - t)}`);
+}
+
+// Packages of the slim stand-in: an interpreter with venv and pip, plus setuptools and wheel so
+// `pip install --no-index --no-build-isolation` can build local sources without PyPI.
+const PYTHON_SLIM = `FROM debian:bookworm-slim
+ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python-is-python3 \\
+      python3-setuptools python3-wheel python3-wheel-whl ca-certificates \\
+ && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED \\
+ && rm -rf /var/lib/apt/lists/*
+LABEL ${LABEL}=${IMAGE_VERSION} ${LABEL}.note="stand-in for python:3.12-slim built from Debian bookworm packages (Python 3.11)"
+CMD ["python3"]
+`;
+
+// What the official full image adds over slim (it is built on buildpack-deps): compilers and the
+// headers of common C libraries, plus version-control and download tools.
+const PYTHON_FULL = `FROM python:3.12-slim
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends build-essential gcc g++ make pkg-config python3-dev \\
+      libc6-dev libssl-dev libffi-dev zlib1g-dev libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev \\
+      libncurses-dev libxml2-dev libxslt1-dev libyaml-dev libjpeg-dev libpng-dev libpq-dev libgdbm-dev \\
+      libdb-dev uuid-dev git curl wget procps file xz-utils bzip2 unzip dpkg-dev autoconf automake libtool \\
+ && rm -rf /var/lib/apt/lists/*
+LABEL ${LABEL}=${IMAGE_VERSION} ${LABEL}.note="stand-in for python:3.12 built from Debian bookworm packages (Python 3.11)"
+CMD ["python3"]
+`;
+
+async function buildImage(engine, name, dockerfile, done) {
+  if (await engine.isCurrent(name)) { done.push(`${name}: present`); return; }
+  const t = Date.now();
+  say(`building ${name} (apt-get from Debian's archive, host network) …`);
+  // Classic builder with the Dockerfile on stdin and no context: works with every docker CLI.
+  await engine.docker(['build', '--network', 'host', '--force-rm', '-t', name, '-'], { input: dockerfile });
+  done.push(`${name}: built in ${secs(Date.now() - t)}`);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!opts.host) throw new Fail('no engine given: pass --host unix:///path/docker.sock or set DOCKER_HOST (fixtures never go into the default engine)');
+  if (/^unix:\/\/\/(var\/)?run\/docker\.sock$/.test(opts.host)) throw new Fail(`refusing to build fixtures into the default engine ${opts.host}: use the private test engine (node scripts/engine.mjs start)`);
+  const engine = new Engine(opts.host);
+  try { await engine.docker(['version', '--format', '{{.Server.Version}}']); } catch (e) {
+    throw new Fail(`engine ${opts.host} is not reachable: ${String(e.message).split('\n').pop()}`);
+  }
+  const done = [];
+  const want = (k) => !opts.only || opts.only === k;
+  const tasks = [];
+  if (want('busybox')) tasks.push(busyboxImage(engine, done));
+  if (want('debian') || want('python')) {
+    tasks.push((async () => {
+      await debianImage(engine, done);
+      if (want('python')) {
+        await buildImage(engine, 'python:3.12-slim', PYTHON_SLIM, done);
+        await buildImage(engine, 'python:3.12', PYTHON_FULL, done);
+      }
+    })());
+  }
+  const results = await Promise.allSettled(tasks);
+  for (const line of done) say(line);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  process.stdout.write(`fixtures ready in ${opts.host} (${secs(Date.now() - t0)})\n`);
+}
+
+main().catch((e) => {
+  const msg = e instanceof Fail ? e.message : (e?.stack ?? String(e));
+  process.stderr.write(`[fixtures] failed: ${msg}\n`);
+  process.exit(1);
+});
