@@ -1,8 +1,33 @@
 // activate() builds the services and calls register*(); nothing else lives here (DESIGN.md).
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { createAnalyzer, createSuggester } from './vscode/adapters';
+import { StageCodeActions } from './vscode/codeActions';
+import { TREE_VIEW_ID } from './vscode/commandIds';
+import { registerCommands } from './vscode/commands';
+import { StageDiagnostics } from './vscode/diagnostics';
+import { DOCKERFILE_SELECTOR, FindingsCache } from './vscode/documents';
+import { StageLensProvider } from './vscode/lenses';
+import { StagePanel } from './vscode/panel';
+import { StageStatusBar } from './vscode/statusBar';
+import { AnalysisStore } from './vscode/store';
+import { StagesTreeProvider } from './vscode/tree';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // Services are wired here as they land.
+export function activate(context: vscode.ExtensionContext): void {
+  const own = <T extends vscode.Disposable>(d: T): T => { context.subscriptions.push(d); return d; };
+  const output = own(vscode.window.createOutputChannel('Stage Lens'));
+  const store = own(new AnalysisStore());
+  const analyzer = createAnalyzer();
+  const suggester = createSuggester();
+  const findings = new FindingsCache(suggester, store);
+  const panel = own(new StagePanel(context.extensionUri, store));
+  const lenses = own(new StageLensProvider(store, findings));
+  own(vscode.languages.registerCodeLensProvider(DOCKERFILE_SELECTOR, lenses));
+  own(vscode.languages.registerCodeActionsProvider(DOCKERFILE_SELECTOR, new StageCodeActions(findings, suggester), StageCodeActions.metadata));
+  own(new StageDiagnostics(store, findings));
+  const tree = own(new StagesTreeProvider(store));
+  own(vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true }));
+  own(new StageStatusBar(store));
+  for (const d of registerCommands({ store, panel, analyzer, suggester, findings, output })) own(d);
 }
 
 export function deactivate(): void {

@@ -1,0 +1,47 @@
+// Which documents Stage Lens works on, and the findings cache (one computation per version).
+import * as vscode from 'vscode';
+import { readConfig } from './config';
+import type { AnalysisStore } from './store';
+import type { Finding, Suggester } from './services';
+
+export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [{ language: 'dockerfile' }];
+
+export function isDockerfile(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
+  return !!doc && doc.languageId === 'dockerfile';
+}
+
+export function activeDockerfile(): vscode.TextDocument | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  return isDockerfile(doc) ? doc : undefined;
+}
+
+export class FindingsCache {
+  private readonly cache = new Map<string, { version: number; reportStamp: string | null; findings: Finding[] }>();
+
+  constructor(private readonly suggester: Suggester, private readonly store: AnalysisStore) {}
+
+  get(doc: vscode.TextDocument): Finding[] {
+    const cfg = readConfig(doc.uri);
+    if (!cfg.suggestionsEnabled) return [];
+    const analysis = this.store.get(doc.uri);
+    // A report made from other text must not lend its measurements to the current findings.
+    const report = analysis && analysis.text === doc.getText() ? analysis.report : null;
+    const stamp = report ? report.startedAt : null;
+    const key = doc.uri.toString();
+    const hit = this.cache.get(key);
+    if (hit && hit.version === doc.version && hit.reportStamp === stamp) return hit.findings;
+    let findings: Finding[] = [];
+    try {
+      findings = this.suggester.findings(doc.getText(), { report, disabledRules: cfg.disabledRules });
+    } catch {
+      // A rule bug must not take the editor surfaces down; the CLI reports rule errors.
+      findings = [];
+    }
+    this.cache.set(key, { version: doc.version, reportStamp: stamp, findings });
+    return findings;
+  }
+
+  invalidate(uri?: vscode.Uri): void {
+    if (uri) this.cache.delete(uri.toString()); else this.cache.clear();
+  }
+}

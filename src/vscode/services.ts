@@ -1,0 +1,72 @@
+// The seams between the editor glue and the domain modules (src/engine, src/core/suggest,
+// src/core/refactor). The glue codes against these interfaces; adapters.ts binds them to the
+// real implementations, so a module that has not landed yet degrades to a clear message.
+import type { AnalysisReport } from '../core/report';
+import type { FinalImageFacts } from '../protocol';
+import type { LensFinding } from './model/lenses';
+
+export type AnalyzerEvent =
+  | { type: 'stage'; stageIndex: number; label: string; position: number; total: number }
+  | { type: 'step'; id: string; name: string; cached: boolean; started: boolean; completed: boolean; durationMs: number | null; error: string | null }
+  | { type: 'log'; text: string };
+
+export interface AnalyzeOptions {
+  /** Absolute path of the Dockerfile (used for .dockerignore lookup and in the report). */
+  dockerfile: string;
+  /** Absolute path of the build context. */
+  context: string;
+  /** The Dockerfile content to build: the editor's text, saved or not. */
+  text: string;
+  /** Only this stage (and what it needs); all stages when undefined. */
+  target?: number;
+  buildArgs: Record<string, string>;
+  builder: 'auto' | 'buildkit' | 'classic';
+  network: 'default' | 'none' | 'host';
+  /** Empty: DOCKER_HOST, then the current context, then the default socket. */
+  endpoint: string;
+  signal: AbortSignal;
+  onProgress: (e: AnalyzerEvent) => void;
+}
+
+export interface EndpointChoice { label: string; endpoint: string; detail: string }
+
+export interface Analyzer {
+  analyze(opts: AnalyzeOptions): Promise<AnalysisReport>;
+  /** Removes images Stage Lens labelled; never anything else. */
+  cleanUp(endpoint: string, signal: AbortSignal): Promise<{ removed: number; freedBytes: number | null }>;
+  /** DOCKER_HOST and Docker contexts the user could pick. */
+  listEndpoints(): Promise<EndpointChoice[]>;
+  /** Final-image facts (compilers, shells, …) when the layer analysis provides them. */
+  finalImageFacts?(report: AnalysisReport, endpoint: string, signal: AbortSignal): Promise<FinalImageFacts | null>;
+}
+
+export interface TextEditSpec { range: LensFinding['range']; newText: string }
+
+export interface Finding extends LensFinding {
+  line?: number;
+  rationale?: string;
+  hadolint?: string | string[] | null;
+  rule?: string;
+  fix?: { title: string; edits: TextEditSpec[] };
+}
+
+export interface RefactorResult {
+  text: string;
+  edits: TextEditSpec[];
+  summary: string;
+  notes: string[];
+  changed: boolean;
+}
+
+export interface Suggester {
+  /** null when the suggestion rules are not available in this build. */
+  findings(text: string, opts: { report: AnalysisReport | null; disabledRules: string[] }): Finding[];
+  refactorToMultiStage(text: string): RefactorResult | null;
+}
+
+/** A failure the user can act on: `message` says what happened, `fix` what to do. */
+export class UserFacingError extends Error {
+  constructor(message: string, readonly fix: string, readonly actions: ('selectEndpoint' | 'openSettings' | 'manageTrust')[] = []) {
+    super(message);
+  }
+}

@@ -1,0 +1,82 @@
+// Per-document analysis state shared by lenses, diagnostics, tree, status bar and panel.
+// One EventEmitter; every view refreshes from it.
+import * as vscode from 'vscode';
+import type { AnalysisReport } from '../core/report';
+import type { ComparisonView, FinalImageFacts, ProgressView } from '../protocol';
+
+export interface DocumentAnalysis {
+  report: AnalysisReport;
+  /** The exact text the report was made from. */
+  text: string;
+  facts: FinalImageFacts | null;
+}
+
+export class AnalysisStore implements vscode.Disposable {
+  private readonly analyses = new Map<string, DocumentAnalysis>();
+  private readonly comparisons = new Map<string, ComparisonView>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly progressByUri = new Map<string, ProgressView>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
+  private readonly progressChanged = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  readonly onDidChangeProgress = this.progressChanged.event;
+
+  get(uri: vscode.Uri): DocumentAnalysis | undefined { return this.analyses.get(uri.toString()); }
+
+  set(uri: vscode.Uri, a: DocumentAnalysis): void {
+    this.analyses.set(uri.toString(), a);
+    this.changed.fire(uri);
+  }
+
+  comparison(uri: vscode.Uri): ComparisonView | undefined { return this.comparisons.get(uri.toString()); }
+
+  setComparison(uri: vscode.Uri, c: ComparisonView | undefined): void {
+    if (c) this.comparisons.set(uri.toString(), c); else this.comparisons.delete(uri.toString());
+    this.changed.fire(uri);
+  }
+
+  isRunning(uri?: vscode.Uri): boolean { return uri ? this.running.has(uri.toString()) : this.running.size > 0; }
+
+  /** Registers a run; returns null when one is already running for this document. */
+  begin(uri: vscode.Uri): AbortController | null {
+    if (this.running.has(uri.toString())) return null;
+    const ctrl = new AbortController();
+    this.running.set(uri.toString(), ctrl);
+    void vscode.commands.executeCommand('setContext', 'stageLens.analysisRunning', true);
+    this.changed.fire(uri);
+    return ctrl;
+  }
+
+  end(uri: vscode.Uri): void {
+    this.running.delete(uri.toString());
+    this.progressByUri.delete(uri.toString());
+    void vscode.commands.executeCommand('setContext', 'stageLens.analysisRunning', this.running.size > 0);
+    this.changed.fire(uri);
+  }
+
+  cancel(uri?: vscode.Uri): boolean {
+    const targets = uri ? [this.running.get(uri.toString())] : [...this.running.values()];
+    let any = false;
+    for (const c of targets) if (c) { c.abort(); any = true; }
+    return any;
+  }
+
+  progress(uri: vscode.Uri): ProgressView | undefined { return this.progressByUri.get(uri.toString()); }
+
+  setProgress(uri: vscode.Uri, p: ProgressView): void {
+    this.progressByUri.set(uri.toString(), p);
+    this.progressChanged.fire(uri);
+  }
+
+  forget(uri: vscode.Uri): void {
+    this.analyses.delete(uri.toString());
+    this.comparisons.delete(uri.toString());
+    this.changed.fire(uri);
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.changed.dispose();
+    this.progressChanged.dispose();
+  }
+}
