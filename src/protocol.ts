@@ -90,6 +90,9 @@ function isLine(v: unknown): v is number {
  */
 export function parseWebviewMessage(raw: unknown): WebviewMessage | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  // Only plain data: a field inherited from a prototype must not count as a message field.
+  const proto = Object.getPrototypeOf(raw) as unknown;
+  if (proto !== Object.prototype && proto !== null) return null;
   const m = raw as Record<string, unknown>;
   const keys = Object.keys(m);
   const only = (...allowed: string[]): boolean => keys.every((k) => allowed.includes(k));
