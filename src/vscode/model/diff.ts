@@ -32,8 +32,9 @@ export function lineDiff(before: string, after: string): DiffLine[] {
     let i = 0, j = 0;
     while (i < n || j < m) {
       if (i < n && j < m && am[i] === bm[j]) { out.push({ op: 'same', text: am[i]!, oldLine: head + i + 1, newLine: head + j + 1 }); i++; j++; }
-      else if (j < m && (i >= n || lcs[i * (m + 1) + j + 1]! >= lcs[(i + 1) * (m + 1) + j]!)) { out.push({ op: 'add', text: bm[j]!, oldLine: null, newLine: head + j + 1 }); j++; }
-      else { out.push({ op: 'del', text: am[i]!, oldLine: head + i + 1, newLine: null }); i++; }
+      // Deletions before additions on ties, as unified diffs show them.
+      else if (i < n && (j >= m || lcs[(i + 1) * (m + 1) + j]! >= lcs[i * (m + 1) + j + 1]!)) { out.push({ op: 'del', text: am[i]!, oldLine: head + i + 1, newLine: null }); i++; }
+      else { out.push({ op: 'add', text: bm[j]!, oldLine: null, newLine: head + j + 1 }); j++; }
     }
   }
   for (let k = 0; k < tail; k++) {

@@ -19,12 +19,13 @@ export function reduceProgress(view: ProgressView, e: AnalyzerEvent, elapsedMs: 
       const steps = view.steps.slice();
       const i = steps.findIndex((s) => s.id === e.id);
       const prev: ProgressStep | undefined = i >= 0 ? steps[i] : undefined;
+      const startedMs = prev?.startedMs ?? (e.started || e.completed ? elapsedMs : null);
       const next: ProgressStep = {
         id: e.id,
         name: e.name || prev?.name || e.id,
         cached: e.cached || (prev?.cached ?? false),
-        startedMs: prev?.startedMs ?? (e.started || e.completed ? elapsedMs : null),
-        durationMs: e.durationMs ?? (e.completed && prev?.startedMs != null ? elapsedMs - prev.startedMs : prev?.durationMs ?? null),
+        startedMs,
+        durationMs: e.durationMs ?? (e.completed && startedMs !== null ? elapsedMs - startedMs : prev?.durationMs ?? null),
         done: e.completed || (prev?.done ?? false),
         error: e.error ?? prev?.error ?? null,
       };
