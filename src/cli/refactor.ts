@@ -1,6 +1,28 @@
-import { UserError, type CliIO } from './common';
+// `stagelens refactor [DOCKERFILE] [--out FILE]` — the multi-stage rewrite, printed or written.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { refactorToMultiStage } from '../core/refactor';
+import { EXIT, UserError, flag, parseArgs, type CliIO } from './common';
+import { readDockerfile } from './suggest';
 
-// Placeholder until the refactor command lands; keeps the dispatcher and bundle building.
-export async function run(_argv: string[], _io: CliIO, _signal: AbortSignal): Promise<number> {
-  throw new UserError('`stagelens refactor` is not implemented yet.');
+export async function run(argv: string[], io: CliIO, _signal: AbortSignal): Promise<number> {
+  const args = parseArgs(argv, [], ['out']);
+  if (args.positional.length > 1) throw new UserError('refactor takes one Dockerfile path.');
+  const { path, text } = readDockerfile(args.positional[0]);
+  const r = refactorToMultiStage(text);
+  const report = [
+    r.changed ? `Rewrote ${path} (${r.ecosystem}):` : `${path}: no change (${r.ecosystem}).`,
+    ...r.summary.map((s) => `  - ${s}`),
+    ...r.notes.map((n) => `  note: ${n}`),
+  ].join('\n');
+  const out = flag(args, 'out');
+  if (out) {
+    const dest = resolve(out);
+    try { writeFileSync(dest, r.text); } catch (e) { throw new UserError(`${dest}: cannot write (${(e as NodeJS.ErrnoException).code ?? 'error'}).`); }
+    io.out(report + `\nWrote ${dest}.`);
+  } else {
+    io.out(r.text.replace(/\n$/, ''));
+    io.err(report);
+  }
+  return EXIT.ok;
 }

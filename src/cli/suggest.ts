@@ -1,6 +1,82 @@
-import { UserError, type CliIO } from './common';
+// `stagelens suggest [DOCKERFILE] [--json] [--disable RULE]...` — static findings, no engine.
+import { readdirSync, readFileSync, statSync, lstatSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseDockerfile } from '../core/dockerfile/parse';
+import { SCHEMA_VERSION, formatBytes } from '../core/report';
+import { analyzeDockerfile, RULES, type ContextInfo } from '../core/suggest';
+import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
 
-// Placeholder until the suggest command lands; keeps the dispatcher and bundle building.
-export async function run(_argv: string[], _io: CliIO, _signal: AbortSignal): Promise<number> {
-  throw new UserError('`stagelens suggest` is not implemented yet.');
+/** Reads a Dockerfile or fails with one line (exit 2): missing, directory, binary, no FROM, parse problems. */
+export function readDockerfile(arg: string | undefined): { path: string; text: string } {
+  const path = resolve(arg ?? 'Dockerfile');
+  let st;
+  try { st = statSync(path); } catch { throw new UserError(`${path}: no such file. Pass the Dockerfile path (default ./Dockerfile).`); }
+  if (st.isDirectory()) throw new UserError(`${path} is a directory; pass the Dockerfile inside it (e.g. ${join(path, 'Dockerfile')}).`);
+  let buf: Buffer;
+  try { buf = readFileSync(path); } catch (e) { throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`); }
+  if (buf.includes(0)) throw new UserError(`${path} is a binary file, not a Dockerfile.`);
+  const text = buf.toString('utf8');
+  const df = parseDockerfile(text);
+  if (df.stages.length === 0) throw new UserError(`${path} is not a Dockerfile: it has no FROM instruction.`);
+  if (df.problems.length) {
+    const p = df.problems[0]!;
+    throw new UserError(`${path}${p.line ? `:${p.line}` : ''}: ${p.message}`);
+  }
+  return { path, text };
+}
+
+/** Bytes under a path, bounded so a huge node_modules cannot stall the command. */
+function sizeOf(path: string, budget: { left: number }): number {
+  let st;
+  try { st = lstatSync(path); } catch { return 0; }
+  if (!st.isDirectory()) return st.size;
+  let sum = 0;
+  let names: string[] = [];
+  try { names = readdirSync(path); } catch { return 0; }
+  for (const n of names) {
+    if (budget.left-- <= 0) break;
+    sum += sizeOf(join(path, n), budget);
+  }
+  return sum;
+}
+
+/** Top-level entries of the build context and whether it has a .dockerignore. */
+export function contextInfo(dir: string): ContextInfo {
+  let names: string[] = [];
+  try { names = readdirSync(dir); } catch { return { hasDockerignore: true, entries: [] }; }
+  const budget = { left: 50_000 };
+  return {
+    hasDockerignore: names.includes('.dockerignore'),
+    entries: names.map((name) => {
+      const p = join(dir, name);
+      let directory = false;
+      try { directory = lstatSync(p).isDirectory(); } catch { /* vanished */ }
+      return { name, bytes: sizeOf(p, budget), directory };
+    }),
+  };
+}
+
+export async function run(argv: string[], io: CliIO, _signal: AbortSignal): Promise<number> {
+  const args = parseArgs(argv, ['json'], ['disable', 'context']);
+  if (args.positional.length > 1) throw new UserError('suggest takes one Dockerfile path.');
+  const disabled = (args.flags.get('disable') ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
+  const known = new Set(RULES.flatMap((r) => [r.id, ...r.hadolint.map((h) => h.toLowerCase())]));
+  const unknown = disabled.filter((d) => !known.has(d.toLowerCase()));
+  if (unknown.length) throw new UserError(`Unknown rule ${unknown.join(', ')}. Rules: ${RULES.map((r) => r.id).join(', ')}.`);
+  const { path, text } = readDockerfile(args.positional[0]);
+  const contextDir = resolve(flag(args, 'context') ?? dirname(path));
+  const findings = analyzeDockerfile(text, { disabledRules: disabled, contextFiles: contextInfo(contextDir) });
+  if (hasFlag(args, 'json')) {
+    io.out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, dockerfile: path, findings }, null, 2));
+    return EXIT.ok;
+  }
+  if (findings.length === 0) { io.out(`${path}: no findings.`); return EXIT.ok; }
+  for (const f of findings) {
+    const code = f.hadolint ? ` (${f.hadolint})` : '';
+    const est = f.estimateBytes !== null ? ` ~${formatBytes(f.estimateBytes)} (estimate)` : '';
+    io.out(`${f.line}:${f.range.start.character + 1} ${f.id} ${f.message}${code}${est}`);
+  }
+  const fixable = findings.filter((f) => f.fix).length;
+  io.out(`${findings.length} finding${findings.length > 1 ? 's' : ''}${fixable ? `, ${fixable} with a fix (editor quick fix; `stagelens refactor` writes the multi-stage split)` : ''}.`);
+  return EXIT.ok;
 }

@@ -1,0 +1,67 @@
+// Text edits against the original document, in the LSP/VS Code convention (0-based positions),
+// so the editor's WorkspaceEdit and the CLI's file rewrite apply exactly the same change.
+import type { Pos, Span } from '../dockerfile/parse';
+
+export interface TextEdit { range: Span; newText: string }
+
+/** Offsets of each line start. Positions from parse.ts are relative to the text without a BOM. */
+function lineStarts(text: string): { starts: number[]; bom: number } {
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const starts = [bom];
+  for (let i = bom; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 /* \r */) { if (text.charCodeAt(i + 1) === 10) i++; starts.push(i + 1); }
+    else if (c === 10) starts.push(i + 1);
+  }
+  return { starts, bom };
+}
+
+export function offsetAt(text: string, pos: Pos, starts = lineStarts(text).starts): number {
+  if (pos.line >= starts.length) return text.length;
+  const lineStart = starts[pos.line]!;
+  let lineEnd = pos.line + 1 < starts.length ? starts[pos.line + 1]! : text.length;
+  // Clamp to the line's content so a too-long character never eats the line break.
+  if (pos.line + 1 < starts.length) {
+    if (text[lineEnd - 1] === '\n') lineEnd--;
+    if (text[lineEnd - 1] === '\r') lineEnd--;
+  }
+  return Math.min(lineStart + Math.max(0, pos.character), lineEnd);
+}
+
+export function positionAt(text: string, offset: number): Pos {
+  const { starts } = lineStarts(text);
+  let lo = 0; let hi = starts.length - 1;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid]! <= offset) lo = mid; else hi = mid - 1; }
+  return { line: lo, character: offset - starts[lo]! };
+}
+
+/** Applies non-overlapping edits (any order) and returns the new text. */
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  const { starts } = lineStarts(text);
+  const withOffsets = edits.map((e) => ({ s: offsetAt(text, e.range.start, starts), e: offsetAt(text, e.range.end, starts), t: e.newText }));
+  withOffsets.sort((a, b) => b.s - a.s || b.e - a.e);
+  let out = text;
+  let limit = Infinity;
+  for (const x of withOffsets) {
+    if (x.e > limit) throw new Error('Overlapping text edits.');
+    out = out.slice(0, x.s) + x.t + out.slice(x.e);
+    limit = x.s;
+  }
+  return out;
+}
+
+/** A range covering the whole document (the BOM, when present, is kept outside it). */
+export function wholeDocument(text: string): Span {
+  const { bom } = lineStarts(text);
+  const end = positionAt(text, text.length);
+  return { start: { line: 0, character: 0 }, end: bom && end.line === 0 ? { line: 0, character: end.character - bom } : end };
+}
+
+export function eolOf(text: string): string {
+  return /\r\n/.test(text) ? '\r\n' : '\n';
+}
+
+export function spanContains(outer: Span, inner: Span): boolean {
+  const le = (a: Pos, b: Pos): boolean => a.line < b.line || (a.line === b.line && a.character <= b.character);
+  return le(outer.start, inner.start) && le(inner.end, outer.end);
+}

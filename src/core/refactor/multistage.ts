@@ -1,0 +1,570 @@
+// The multi-stage rewrite: a single-stage Dockerfile becomes a builder (toolchain, dev
+// dependencies, caches) and a runtime stage on a slim base that receives only what the
+// application needs — the seed's Dockerfile/Dockerfile.advanced, derived from the user's file.
+// Anything it cannot place with confidence is kept and explained in `notes`, never guessed.
+import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type ParsedStage } from '../dockerfile/parse';
+import { debianCodename, isBusyboxFamily, isShellless, officialName, parseImageRef, slimFor } from '../suggest/images';
+import {
+  commandWords, copyOperands, execArgv, installedPackages, joinPath, nodeInstall, nodeInstallIsProduction,
+  normalizePath, pipInstall, runCommand, segments, type NodeManager,
+} from '../suggest/shell';
+import { applyEdits, eolOf, wholeDocument, type TextEdit } from './edits';
+import { addCacheMounts, envPairs } from './mounts';
+import { isBuildPackage, isFetchTool } from './packages';
+import { addNonRootUser } from './user';
+
+export type Ecosystem = 'python' | 'node' | 'go' | 'rust' | 'java' | 'unknown';
+
+export interface RefactorOptions {
+  /** Runtime for static Go binaries: distroless/static (default: CA certs, tzdata, nonroot user) or scratch. */
+  goRuntime?: 'distroless' | 'scratch';
+  /** Name of the non-root user to create (default `appuser`, as in the seed). */
+  user?: string;
+  /** Add BuildKit cache mounts (default true). */
+  cacheMounts?: boolean;
+}
+
+export interface RefactorResult {
+  text: string;
+  /** One whole-document replacement against the input (empty when unchanged). */
+  edits: TextEdit[];
+  ecosystem: Ecosystem;
+  /** What moved where, one line each. */
+  summary: string[];
+  /** Caveats the user should check. */
+  notes: string[];
+  changed: boolean;
+}
+
+export const VENV = '/opt/venv';
+const DISTROLESS_STATIC = 'gcr.io/distroless/static-debian12';
+
+// ---------------------------------------------------------------------------------------------
+// Ecosystem detection
+
+const hasSeg = (st: ParsedStage, pred: (seg: string) => boolean): boolean =>
+  st.instructions.some((i) => i.keyword === 'RUN' && segments(runCommand(i)).some(pred));
+const prog = (seg: string): string => commandWords(seg).argv[0]?.replace(/^.*\//, '') ?? '';
+const sub = (seg: string): string => commandWords(seg).argv[1] ?? '';
+
+export function detectEcosystem(df: ParsedDockerfile): Ecosystem {
+  const st = df.stages[df.stages.length - 1];
+  if (!st) return 'unknown';
+  const family = officialName(df.stages[0]!.resolvedBaseImage) ?? '';
+  if (family === 'golang') return 'go';
+  if (family === 'rust') return 'rust';
+  if (['maven', 'gradle', 'eclipse-temurin', 'openjdk', 'amazoncorretto'].includes(family)) return 'java';
+  if (family === 'node') return 'node';
+  if (family === 'python') return 'python';
+  if (hasSeg(st, (s) => prog(s) === 'go' && sub(s) === 'build')) return 'go';
+  if (hasSeg(st, (s) => prog(s) === 'cargo' && (sub(s) === 'build' || sub(s) === 'install'))) return 'rust';
+  if (hasSeg(st, (s) => ['mvn', 'mvnw', 'gradle', 'gradlew'].includes(prog(s)))) return 'java';
+  if (hasSeg(st, (s) => nodeInstall(s) !== null)) return 'node';
+  if (hasSeg(st, (s) => pipInstall(s) !== null)) return 'python';
+  return 'unknown';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source helpers
+
+interface Item { ins: ParsedInstruction; comments: string[] }
+
+/** Comment lines directly attached above each instruction (parser directives excluded). */
+function attachComments(df: ParsedDockerfile): { items: Item[]; header: string[]; trailer: string[] } {
+  const lines = df.text.split(/\r\n|\r|\n/);
+  const items: Item[] = [];
+  let prevEnd = 0; // 0-based line after the previous instruction
+  const header: string[] = [];
+  let directivesDone = false;
+  for (const ins of df.instructions) {
+    const comments: string[] = [];
+    for (let l = prevEnd; l < ins.range.start.line; l++) {
+      const t = lines[l] ?? '';
+      if (!/^\s*#/.test(t)) { if (t.trim() !== '') directivesDone = true; continue; }
+      if (!directivesDone && items.length === 0 && /^\s*#\s*(syntax|escape|check)\s*=/i.test(t)) { header.push(t.trim()); continue; }
+      directivesDone = true;
+      comments.push(t.replace(/\s+$/, ''));
+    }
+    directivesDone = true;
+    items.push({ ins, comments });
+    prevEnd = ins.range.end.line + 1;
+  }
+  const trailer: string[] = [];
+  for (let l = prevEnd; l < lines.length; l++) if (/^\s*#/.test(lines[l] ?? '')) trailer.push(lines[l]!.replace(/\s+$/, ''));
+  return { items, header, trailer };
+}
+
+/** WORKDIR in effect before each instruction of a stage (absolute; `/` when unset). */
+function workdirs(st: ParsedStage): string[] {
+  let wd = '/';
+  const out: string[] = [];
+  for (const ins of st.instructions) {
+    out.push(wd);
+    if (ins.keyword === 'WORKDIR') wd = joinPath(wd, ins.args.trim().replace(/^["']|["']$/g, ''));
+  }
+  out.push(wd);
+  return out;
+}
+
+const MANIFEST = /^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|pyproject\.toml|setup\.(py|cfg)|poetry\.lock|Pipfile(\.lock)?|uv\.lock|package(-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|\.yarnrc(\.yml)?|\.npmrc|pnpm-lock\.yaml|pnpm-workspace\.yaml|go\.(mod|sum)|Cargo\.(toml|lock)|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties)$/;
+const COMPILED_SOURCE = /^(\.|\.\/|\*|src|cmd|pkg|internal|vendor|gradle|\.mvn|mvnw|gradlew|[\w.-]+\.(go|rs|java|kt|c|cc|cpp|h))\/?$/;
+
+const base = (p: string): string => p.replace(/\/+$/, '').replace(/^.*\//, '');
+const isManifestCopy = (ins: ParsedInstruction): boolean => {
+  const ops = copyOperands(ins);
+  return !!ops && ops.sources.length > 0 && ops.sources.every((s) => MANIFEST.test(base(s)) || /^requirements[\w*.-]*$/.test(base(s)));
+};
+const copiesFromStage = (ins: ParsedInstruction): boolean => ins.flags.some((f) => f.name === 'from');
+
+const isDevRequirement = (file: string): boolean => /(^|[-_.])(dev|devel|test|tests|testing|lint|docs|ci)([-_.]|$)/i.test(base(file));
+const DEV_TOOLS = new Set(['pytest', 'black', 'flake8', 'mypy', 'ruff', 'pylint', 'isort', 'tox', 'nox', 'coverage', 'pytest-cov', 'pytest-asyncio', 'ipython', 'ipdb', 'pre-commit', 'bandit', 'hypothesis', 'debugpy', 'autopep8', 'yapf']);
+const pkgName = (spec: string): string => spec.toLowerCase().replace(/\[.*$/, '').replace(/[<>=!~;].*$/, '');
+
+/** Splits pip arguments into what the runtime needs and what only development needs. */
+export function splitPipArgs(args: string[]): { common: string[]; runtime: string[]; dev: string[] } {
+  const common: string[] = []; const runtime: string[] = []; const dev: string[] = [];
+  const valued = new Set(['-r', '--requirement', '-c', '--constraint', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host', '-e', '--editable']);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-r' || a === '--requirement') { const f = args[++i] ?? ''; (isDevRequirement(f) ? dev : runtime).push(a, f); continue; }
+    const eq = /^(--requirement)=(.*)$/.exec(a);
+    if (eq) { (isDevRequirement(eq[2]!) ? dev : runtime).push(a); continue; }
+    if (a === '-e' || a === '--editable') { const v = args[++i] ?? ''; (/\[.*\b(dev|test)\b.*\]/.test(v) ? dev : runtime).push(a, v); continue; }
+    if (a.startsWith('-')) { common.push(a); if (valued.has(a) && i + 1 < args.length) common.push(args[++i]!); continue; }
+    (DEV_TOOLS.has(pkgName(a)) || /\[.*\b(dev|test)\b.*\]/.test(a) ? dev : runtime).push(a);
+  }
+  return { common, runtime, dev };
+}
+
+const quoteWord = (w: string): string => (/^[\w@%+=:,./[\]<>!~*-]+$/.test(w) && !/[<>]/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+const joinWords = (w: string[]): string => w.map(quoteWord).join(' ');
+
+/** Resolves the FROM text for the runtime, keeping `${ARG}` references when the slim tag is a suffix. */
+function runtimeFrom(st: ParsedStage, image: string): string {
+  if (st.baseImage === st.resolvedBaseImage || !image.startsWith(st.resolvedBaseImage)) return image;
+  return st.baseImage + image.slice(st.resolvedBaseImage.length);
+}
+
+function fromLine(st: ParsedStage, image: string, name: string): string {
+  const platform = st.from.flags.find((f) => f.name === 'platform');
+  return `FROM ${platform ? `--platform=${platform.value} ` : ''}${image} AS ${name}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+
+const RUNTIME_ONLY = new Set(['LABEL', 'EXPOSE', 'VOLUME', 'HEALTHCHECK', 'STOPSIGNAL', 'CMD', 'ENTRYPOINT', 'ONBUILD', 'MAINTAINER']);
+const BOTH = new Set(['ARG', 'ENV', 'WORKDIR', 'SHELL']);
+
+interface Block { lines: string[]; comments: string[] }
+const blockOf = (it: Item): Block => ({ lines: [it.ins.text], comments: it.comments });
+const gen = (...lines: string[]): Block => ({ lines, comments: [] });
+
+interface Plan {
+  builder: Block[];
+  test?: Block[];
+  runtime: Block[];
+  runtimeImage: string;
+  summary: string[];
+  notes: string[];
+}
+type PlanResult = Plan | { fail: string };
+
+interface Ctx {
+  df: ParsedDockerfile;
+  st: ParsedStage;
+  items: Item[];
+  wd: string[];
+  opts: RefactorOptions;
+  eco: Ecosystem;
+}
+
+const isInstallSeg = (seg: string): boolean => {
+  const p = prog(seg);
+  return installedPackages(seg) !== null || pipInstall(seg) !== null || nodeInstall(seg) !== null
+    || ((p === 'apt-get' || p === 'apt' || p === 'apk') && ['update', 'upgrade', 'clean', 'autoremove'].includes(sub(seg)))
+    || /^(python[\d.]*\s+-m\s+venv|virtualenv)\b/.test(commandWords(seg).argv.join(' '));
+};
+
+const isBuildSeg = (seg: string, eco: Ecosystem): boolean => {
+  const p = prog(seg);
+  if (['make', 'cmake', 'gcc', 'g++', 'cc', 'javac', 'tsc'].includes(p)) return true;
+  if (p === 'go' || p === 'cargo' || p === 'rustup' || ['mvn', 'mvnw', 'gradle', 'gradlew'].includes(p)) return true;
+  if ((p === 'npm' || p === 'yarn' || p === 'pnpm' || p === 'npx') && eco === 'node') return true;
+  return false;
+};
+
+/** Runtime packages of an install RUN, and whether it installed build-only ones. */
+function runtimePackages(ins: ParsedInstruction): { manager: 'apt' | 'apk' | null; runtime: string[]; build: string[] } {
+  const runtime: string[] = []; const build: string[] = [];
+  let manager: 'apt' | 'apk' | null = null;
+  for (const seg of segments(runCommand(ins))) {
+    const pk = installedPackages(seg);
+    if (!pk || pk.manager === 'yum') continue;
+    manager = pk.manager;
+    for (const p of pk.packages) (isBuildPackage(p) || isFetchTool(p) ? build : runtime).push(p);
+  }
+  return { manager, runtime, build };
+}
+
+function runtimeInstallLine(manager: 'apt' | 'apk', pkgs: string[], runtimeImage: string): string | null {
+  if (pkgs.length === 0 || isShellless(runtimeImage)) return null;
+  if (manager === 'apk' || isBusyboxFamily(runtimeImage)) return `RUN apk add --no-cache ${pkgs.join(' ')}`;
+  return `RUN apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')} && rm -rf /var/lib/apt/lists/*`;
+}
+
+/** The executable (or jar) the image runs, as an absolute path in the builder. */
+function findArtifact(c: Ctx): { path: string; dest: string } | { fail: string } {
+  const ins = [...c.st.instructions].reverse();
+  const entry = ins.find((i) => i.keyword === 'ENTRYPOINT') ?? ins.find((i) => i.keyword === 'CMD');
+  if (!entry) return { fail: 'no CMD or ENTRYPOINT names what the image runs' };
+  const idx = c.st.instructions.indexOf(entry);
+  const wd = c.wd[idx]!;
+  const { argv } = execArgv(entry);
+  let target: string | undefined;
+  if (c.eco === 'java') target = argv.find((a) => /\.jar$/.test(a));
+  else target = argv[0];
+  if (!target) return { fail: c.eco === 'java' ? 'CMD/ENTRYPOINT names no .jar file' : 'CMD/ENTRYPOINT is empty' };
+  if (/[*?$[\]{}]/.test(target) || ['sh', '/bin/sh', 'bash', '/bin/bash'].includes(target)) return { fail: `cannot tell which file "${target}" is` };
+  if (target.includes('/')) { const p = joinPath(wd, target); return { path: p, dest: p }; }
+  // A bare name runs from PATH: find where the build put it.
+  for (let k = c.st.instructions.length - 1; k >= 0; k--) {
+    const r = c.st.instructions[k]!;
+    if (r.keyword !== 'RUN') continue;
+    for (const seg of segments(runCommand(r))) {
+      const { argv: a } = commandWords(seg);
+      const o = a.indexOf('-o');
+      if (o >= 0 && a[o + 1] && base(a[o + 1]!) === target) { const p = joinPath(c.wd[k]!, a[o + 1]!); return { path: p, dest: onPath(p) ? p : `/usr/local/bin/${target}` }; }
+      if (a[0] === 'go' && a[1] === 'install') return { path: `/go/bin/${target}`, dest: `/usr/local/bin/${target}` };
+      if (a[0] === 'cargo' && a[1] === 'install') return { path: `/usr/local/cargo/bin/${target}`, dest: `/usr/local/bin/${target}` };
+      const hit = a.find((w) => w.includes('/') && base(w) === target);
+      if (hit && (a[0] === 'cp' || a[0] === 'mv' || a[0] === 'install')) { const p = joinPath(c.wd[k]!, hit); return { path: p, dest: onPath(p) ? p : `/usr/local/bin/${target}` }; }
+    }
+  }
+  return { fail: `cannot find where the build puts "${target}"` };
+}
+const onPath = (p: string): boolean => /^\/(usr\/local\/|usr\/)?s?bin\/[^/]+$/.test(p);
+
+function planPython(c: Ctx): PlanResult {
+  const { st, items } = c;
+  const slim = slimFor(st.resolvedBaseImage);
+  const runtimeImage = slim?.kind === 'variant' ? runtimeFrom(st, slim.image) : st.baseImage;
+  const builder: Block[] = []; const runtime: Block[] = []; const testRuns: string[] = []; const testCopies: Block[] = [];
+  const summary: string[] = []; const notes: string[] = [];
+  const runtimePkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
+  let venv: string | null = null; let venvAdded = false;
+  const stItems = items.filter((i) => i.ins.stage === st.index && i.ins !== st.from);
+  const lastBuilderRun = (() => { let k = -1; stItems.forEach((it, n) => { if (it.ins.keyword === 'RUN' && segments(runCommand(it.ins)).some(isInstallSeg)) k = n; }); return k; })();
+  for (const it of stItems) {
+    const ins = it.ins;
+    const segs = segments(runCommand(ins));
+    for (const s of segs) {
+      const m = /^(?:\S*\/)?(?:python[\d.]*\s+-m\s+venv|virtualenv)\s+(?:-\S+\s+)*(\S+)/.exec(commandWords(s).argv.join(' '));
+      if (m && ins.keyword === 'RUN') venv = joinPath(c.wd[st.instructions.indexOf(ins)]!, m[1]!);
+      const pa = pipInstall(s);
+      if (pa && pa.some((a) => /^(--user|--target|-t|--prefix|--root)(=|$)/.test(a))) return { fail: `line ${ins.line}: pip install --user/--target/--prefix puts packages outside a virtualenv` };
+    }
+  }
+  const n = stItems.length;
+  for (let k = 0; k < n; k++) {
+    const it = stItems[k]!; const ins = it.ins;
+    if (BOTH.has(ins.keyword)) { builder.push(blockOf(it)); runtime.push(blockOf(it)); continue; }
+    if (RUNTIME_ONLY.has(ins.keyword)) { runtime.push(blockOf(it)); continue; }
+    if (ins.keyword === 'USER') { if (k < lastBuilderRun) builder.push(blockOf(it)); runtime.push(blockOf(it)); continue; }
+    if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      if (k < lastBuilderRun) builder.push(blockOf(it));
+      if (copiesFromStage(ins) || !isManifestCopy(ins)) { runtime.push(blockOf(it)); testCopies.push(blockOf(it)); }
+      else if (k >= lastBuilderRun) runtime.push(blockOf(it));
+      continue;
+    }
+    if (ins.keyword !== 'RUN') { runtime.push(blockOf(it)); continue; }
+    const segs = segments(runCommand(ins));
+    if (!segs.some(isInstallSeg)) {
+      runtime.push(blockOf(it));
+      notes.push(`line ${ins.line}: this RUN now runs in the runtime stage (after the virtualenv is copied); check that it works on ${runtimeImage}.`);
+      continue;
+    }
+    const rp = runtimePackages(ins);
+    runtimePkgs.push(...rp.runtime); if (rp.manager) pkgManager = rp.manager;
+    if (rp.build.length) summary.push(`line ${ins.line}: build packages (${rp.build.join(', ')}) stay in the builder stage.`);
+    if (rp.build.some((p) => /-(dev|devel)$/.test(p))) notes.push(`line ${ins.line}: ${rp.build.filter((p) => /-(dev|devel)$/.test(p)).join(', ')} are headers for building; if the app loads the library at runtime, install its runtime package in the runtime stage (e.g. libpq-dev → libpq5).`);
+    const hasPip = segs.some((s) => pipInstall(s) !== null);
+    if (hasPip && venv === null && !venvAdded) {
+      builder.push(gen(`RUN python -m venv ${VENV}`, `ENV PATH="${VENV}/bin:$PATH"`));
+      builder[builder.length - 1]!.comments.push('# Install into a virtualenv so the runtime stage can copy it whole.');
+      venvAdded = true;
+    }
+    const devSegs: string[] = [];
+    let rewritten = false;
+    const kept = segs.map((s) => {
+      const pa = pipInstall(s);
+      if (!pa) return s;
+      const { common, runtime: rt, dev } = splitPipArgs(pa);
+      if (dev.length === 0) return s;
+      rewritten = true;
+      const head = commandWords(s).argv.slice(0, commandWords(s).argv.indexOf('install') + 1);
+      devSegs.push(joinWords([...head, ...common, ...dev]));
+      summary.push(`line ${ins.line}: development packages (${dev.filter((d) => !d.startsWith('-')).join(', ')}) moved to the "test" stage.`);
+      return rt.length ? joinWords([...head, ...common, ...rt]) : null;
+    }).filter((s): s is string => s !== null);
+    if (!rewritten) builder.push(blockOf(it));
+    else if (kept.length) builder.push({ lines: [`RUN ${kept.join(` ${c.df.escapeChar}\n    && `)}`], comments: it.comments });
+    if (devSegs.length) testRuns.push(`RUN ${devSegs.join(` ${c.df.escapeChar}\n    && `)}`);
+    if (hasPip) summary.push(`line ${ins.line}: Python packages install in the builder into ${venv ?? VENV}; the runtime copies that directory.`);
+  }
+  if (!venvAdded && venv === null) return { fail: 'no pip install found to move into a builder' };
+  const venvPath = venv ?? VENV;
+  const setup: Block[] = [];
+  const pkgLine = runtimeInstallLine(pkgManager, [...new Set(runtimePkgs)], runtimeImage);
+  if (pkgLine) { setup.push({ lines: [pkgLine], comments: ['# Runtime system packages only; build tools stay in the builder.'] }); summary.push(`runtime packages reinstalled in the runtime stage: ${[...new Set(runtimePkgs)].join(', ')}.`); }
+  setup.push({ lines: [`COPY --from=builder ${venvPath} ${venvPath}`, ...(venvAdded ? [`ENV PATH="${venvPath}/bin:$PATH"`] : [])], comments: ['# Only the installed packages come from the builder.'] });
+  insertAtAnchor(runtime, setup);
+  const test = testRuns.length ? [...testRuns.map((l) => gen(l)), ...testCopies] : undefined;
+  if (test) test[0]!.comments = ['# Development and test tools: build with `--target test`; never part of the runtime image.', ...test[0]!.comments];
+  summary.push(`FROM ${st.baseImage} → builder; runtime stage on ${runtimeImage}.`);
+  return { builder, test, runtime, runtimeImage, summary, notes };
+}
+
+/** Puts generated setup lines before the first content instruction (after leading ARG/ENV/LABEL/WORKDIR). */
+function insertAtAnchor(runtime: Block[], setup: Block[]): void {
+  let at = runtime.findIndex((b) => !/^(ARG|ENV|LABEL|WORKDIR|SHELL|MAINTAINER)\b/i.test(b.lines[0] ?? ''));
+  if (at < 0) at = runtime.length;
+  runtime.splice(at, 0, ...setup);
+}
+
+function nodeManagerOf(st: ParsedStage): { manager: NodeManager; production: boolean; at: number } | null {
+  let nodeEnv: string | null = null;
+  for (let k = 0; k < st.instructions.length; k++) {
+    const ins = st.instructions[k]!;
+    if (ins.keyword === 'ENV') for (const [key, v] of envPairs(ins)) if (key === 'NODE_ENV') nodeEnv = v;
+    if (ins.keyword !== 'RUN') continue;
+    for (const s of segments(runCommand(ins))) {
+      const ni = nodeInstall(s);
+      if (ni) return { manager: ni.manager, production: nodeInstallIsProduction(ni, nodeEnv), at: k };
+    }
+  }
+  return null;
+}
+
+function planNode(c: Ctx): PlanResult {
+  const { st, items } = c;
+  const nm = nodeManagerOf(st);
+  if (!nm) return { fail: 'no npm/yarn/pnpm install of the project dependencies found' };
+  const appDir = c.wd[nm.at]!;
+  if (appDir === '/') return { fail: 'no WORKDIR before the dependency install (set one to split automatically)' };
+  const slim = slimFor(st.resolvedBaseImage);
+  const runtimeImage = slim?.kind === 'variant' ? runtimeFrom(st, slim.image) : st.baseImage;
+  const builder: Block[] = []; const runtime: Block[] = []; const summary: string[] = []; const notes: string[] = [];
+  const runtimePkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
+  const stItems = items.filter((i) => i.ins.stage === st.index && i.ins !== st.from);
+  for (const it of stItems) {
+    const ins = it.ins; const k = st.instructions.indexOf(ins);
+    if (RUNTIME_ONLY.has(ins.keyword)) { runtime.push(blockOf(it)); continue; }
+    builder.push(blockOf(it));
+    if (BOTH.has(ins.keyword) || ins.keyword === 'USER') { runtime.push(blockOf(it)); continue; }
+    if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const ops = copyOperands(ins);
+      const dest = ops ? normalizePath(joinPath(c.wd[k]!, ops.dest)) : appDir;
+      if (!(dest === appDir || dest.startsWith(appDir + '/'))) { runtime.push(blockOf(it)); summary.push(`line ${ins.line}: ${ins.keyword} outside ${appDir} is repeated in the runtime stage.`); }
+      continue;
+    }
+    if (ins.keyword === 'RUN') {
+      const segs = segments(runCommand(ins));
+      if (segs.some(isInstallSeg) || segs.some((s) => isBuildSeg(s, 'node'))) {
+        const rp = runtimePackages(ins);
+        runtimePkgs.push(...rp.runtime); if (rp.manager) pkgManager = rp.manager;
+        continue;
+      }
+      runtime.push(blockOf(it));
+      notes.push(`line ${ins.line}: this RUN runs in both stages; check that it works on ${runtimeImage}.`);
+    }
+  }
+  if (!nm.production) {
+    const prune = nm.manager === 'npm' ? 'RUN npm prune --omit=dev'
+      : nm.manager === 'pnpm' ? 'RUN pnpm prune --prod'
+        : 'RUN yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline';
+    builder.push({ lines: [prune], comments: ['# The build is done: keep production dependencies only for the runtime.'] });
+    summary.push(`devDependencies are used for the build, then pruned (${prune.slice(4)}) before the runtime copies ${appDir}.`);
+    if (nm.manager === 'yarn') notes.push('yarn: `--production` is Yarn 1 syntax; with Yarn 2+ use `yarn workspaces focus --production`.');
+  }
+  const setup: Block[] = [];
+  const pkgLine = runtimeInstallLine(pkgManager, [...new Set(runtimePkgs)], runtimeImage);
+  if (pkgLine) setup.push({ lines: [pkgLine], comments: ['# Runtime system packages only; build tools stay in the builder.'] });
+  setup.push({ lines: [`COPY --from=builder ${appDir} ${appDir}`], comments: ['# The built application with production node_modules only.'] });
+  insertAtAnchor(runtime, setup);
+  summary.push(`FROM ${st.baseImage} → builder (install, build, prune); runtime stage on ${runtimeImage} copies ${appDir}.`);
+  return { builder, runtime, runtimeImage, summary, notes };
+}
+
+function planCompiled(c: Ctx): PlanResult {
+  const { st, items, eco } = c;
+  const art = findArtifact(c);
+  if ('fail' in art) return art;
+  const summary: string[] = []; const notes: string[] = [];
+  const stItems = items.filter((i) => i.ins.stage === st.index && i.ins !== st.from);
+  const runtimeCopies: Block[] = []; const runtimePkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
+  let cgoOff = true;
+  for (const it of stItems) {
+    if (it.ins.keyword === 'ENV') for (const [k, v] of envPairs(it.ins)) if (k === 'CGO_ENABLED' && v !== '0') cgoOff = false;
+  }
+  if (eco === 'go' && !cgoOff) return { fail: 'CGO_ENABLED is set: the binary links libc, so a static runtime would break it' };
+  // Runtime image.
+  let runtimeImage: string;
+  const needsShell = st.instructions.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK') && !/^\s*(CMD\s+)?\[|^\s*NONE\b/i.test(i.keyword === 'HEALTHCHECK' ? i.args.replace(/^(--\S+\s+)*/, '') : i.args));
+  for (const it of stItems) if (it.ins.keyword === 'RUN') { const rp = runtimePackages(it.ins); runtimePkgs.push(...rp.runtime); if (rp.manager) pkgManager = rp.manager; }
+  if (eco === 'go') {
+    const codename = debianCodename(parseImageRef(st.resolvedBaseImage).tag) ?? 'bookworm';
+    if (needsShell || runtimePkgs.length) {
+      runtimeImage = isBusyboxFamily(st.resolvedBaseImage) ? 'alpine:3' : `debian:${codename}-slim`;
+      notes.push(`The runtime is ${runtimeImage} rather than distroless/static because ${needsShell ? 'CMD/ENTRYPOINT/HEALTHCHECK use the shell form' : 'runtime packages are installed'}.`);
+    } else runtimeImage = c.opts.goRuntime === 'scratch' ? 'scratch' : DISTROLESS_STATIC;
+  } else if (eco === 'rust') {
+    const s = slimFor(st.resolvedBaseImage);
+    runtimeImage = s && officialName(st.resolvedBaseImage) === 'rust' ? s.image : `debian:${debianCodename(parseImageRef(st.resolvedBaseImage).tag) ?? 'bookworm'}-slim`;
+    notes.push('If the binary uses TLS or links system libraries (OpenSSL, libpq…), install their runtime packages (e.g. ca-certificates, libssl3) in the runtime stage.');
+  } else {
+    const s = slimFor(st.resolvedBaseImage);
+    if (!s) return { fail: `no JRE image is known for ${st.resolvedBaseImage}` };
+    runtimeImage = s.image;
+  }
+  const builder: Block[] = []; const runtime: Block[] = [];
+  for (const it of stItems) {
+    const ins = it.ins;
+    if (RUNTIME_ONLY.has(ins.keyword)) { runtime.push(blockOf(it)); continue; }
+    if (ins.keyword === 'RUN' && eco === 'go' && !/CGO_ENABLED=/.test(ins.text) && segments(runCommand(ins)).some((s) => prog(s) === 'go' && sub(s) === 'build') && ins.heredocs.length === 0) {
+      const kw = /^\S+/.exec(ins.text)![0];
+      const rest = ins.text.slice(kw.length);
+      const flagsEnd = /^(\s+--\S+)*/.exec(rest)![0].length;
+      builder.push({ lines: [`${kw}${rest.slice(0, flagsEnd)} CGO_ENABLED=0${rest.slice(flagsEnd)}`], comments: it.comments });
+      summary.push(`line ${ins.line}: go build runs with CGO_ENABLED=0 so the binary is static.`);
+      continue;
+    }
+    builder.push(blockOf(it));
+    if (BOTH.has(ins.keyword)) { runtime.push(blockOf(it)); continue; }
+    if (ins.keyword === 'USER') { runtime.push(blockOf(it)); continue; }
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !copiesFromStage(ins)) {
+      const ops = copyOperands(ins);
+      if (ops && ops.sources.length && !ops.sources.every((s) => COMPILED_SOURCE.test(s) || MANIFEST.test(base(s)))) {
+        runtimeCopies.push(blockOf(it));
+        summary.push(`line ${ins.line}: ${ins.keyword} of ${ops.sources.join(' ')} is repeated in the runtime stage (not source code).`);
+      }
+    }
+  }
+  const setup: Block[] = [];
+  const pkgLine = runtimeInstallLine(pkgManager, [...new Set(runtimePkgs)], runtimeImage);
+  if (pkgLine) setup.push({ lines: [pkgLine], comments: ['# Runtime system packages only; build tools stay in the builder.'] });
+  setup.push(...runtimeCopies);
+  setup.push({ lines: [`COPY --from=builder ${art.path} ${art.dest}`], comments: [eco === 'java' ? '# Only the built jar leaves the builder.' : '# Only the compiled binary leaves the builder.'] });
+  insertAtAnchor(runtime, setup);
+  summary.push(`FROM ${st.baseImage} → builder; runtime stage on ${runtimeImage} receives ${art.path}${art.dest !== art.path ? ` as ${art.dest}` : ''}.`);
+  return { builder, runtime, runtimeImage, summary, notes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+function render(blocks: Block[], out: string[]): void {
+  for (const b of blocks) {
+    if (b.comments.length) { if (out.length && out[out.length - 1] !== '') out.push(''); out.push(...b.comments); }
+    out.push(...b.lines);
+  }
+}
+
+function renderPlan(c: Ctx, plan: Plan, header: string[], trailer: string[], runtimeName: string): string {
+  const out: string[] = [...header];
+  const globals = c.items.filter((i) => i.ins.stage === -1);
+  if (header.length && globals.length) out.push('');
+  render(globals.map(blockOf), out);
+  if (out.length) out.push('');
+  const fromComments = c.items.find((i) => i.ins === c.st.from)?.comments ?? [];
+  out.push(...fromComments, '# Build stage: toolchain, dependencies and caches stay here.', fromLine(c.st, c.st.baseImage, 'builder'));
+  render(plan.builder, out);
+  if (plan.test) {
+    out.push('', 'FROM builder AS test');
+    render(plan.test, out);
+  }
+  out.push('', '# Runtime stage: only what the application needs to run.', fromLine(c.st, plan.runtimeImage, runtimeName));
+  render(plan.runtime, out);
+  if (trailer.length) out.push('', ...trailer);
+  return out.join('\n') + '\n';
+}
+
+/** Safe single-stage improvements when the split is not possible: slim base, caches, user. */
+function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, summary: string[]): string {
+  let cur = text;
+  const st = df.stages[0]!;
+  const slim = slimFor(st.resolvedBaseImage);
+  const installsLanguagePackages = hasSeg(st, (s) => pipInstall(s) !== null || nodeInstall(s) !== null || ['gem', 'bundle', 'composer'].includes(prog(s)));
+  const buildTools = st.instructions.some((i) => i.keyword === 'RUN' && runtimePackages(i).build.length > 0);
+  if (df.stages.length === 1 && slim?.kind === 'variant' && !installsLanguagePackages && !buildTools) {
+    const lines = cur.split('\n');
+    const r = st.from.range;
+    const line = lines[r.start.line]!;
+    const idx = line.indexOf(st.baseImage, r.start.character);
+    if (idx >= 0 && r.start.line === r.end.line) {
+      lines[r.start.line] = line.slice(0, idx) + runtimeFrom(st, slim.image) + line.slice(idx + st.baseImage.length);
+      cur = lines.join('\n');
+      summary.push(`FROM ${st.baseImage} → ${runtimeFrom(st, slim.image)} (${slim.why}).`);
+    }
+  }
+  if (opts.cacheMounts !== false) {
+    const e = addCacheMounts(cur);
+    if (e.length) { cur = applyEdits(cur, e); summary.push(`added BuildKit cache mounts to ${e.length} RUN instruction${e.length > 1 ? 's' : ''}.`); }
+  }
+  const u = addNonRootUser(cur, undefined, opts.user);
+  if (u.length) { cur = applyEdits(cur, u); summary.push('the final stage now runs as a non-root user.'); }
+  return cur;
+}
+
+/**
+ * Rewrites a single-stage Dockerfile into builder + runtime stages. Returns `changed: false`
+ * for files that are already multi-stage (so running it on its own output is a no-op) or that
+ * have parse problems.
+ */
+export function refactorToMultiStage(text: string, opts: RefactorOptions = {}): RefactorResult {
+  const df = parseDockerfile(text);
+  const eco = df.problems.length ? 'unknown' : detectEcosystem(df);
+  const unchanged = (notes: string[]): RefactorResult => ({ text, edits: [], ecosystem: eco, summary: [], notes, changed: false });
+  if (df.problems.length) return unchanged([`Fix the Dockerfile first: ${df.problems[0]!.message}`]);
+  if (df.stages.length > 1) return unchanged(['Already a multi-stage build: nothing to split.']);
+  const st = df.stages[0]!;
+  const { items, header, trailer } = attachComments(df);
+  const c: Ctx = { df, st, items, wd: workdirs(st), opts, eco };
+  const eol = eolOf(text);
+  const normalized = df.text.replace(/\r\n?/g, '\n');
+  let plan: PlanResult;
+  switch (eco) {
+    case 'python': plan = planPython(c); break;
+    case 'node': plan = planNode(c); break;
+    case 'go': case 'rust': case 'java': plan = planCompiled(c); break;
+    default: plan = { fail: 'no known ecosystem (Python, Node, Go, Rust, Java) detected' };
+  }
+  const summary: string[] = [];
+  const notes: string[] = [];
+  let out: string;
+  if ('fail' in plan) {
+    notes.push(`Cannot split into stages automatically: ${plan.fail}. Applied the safe subset only.`);
+    out = safeSubset(normalized, df, opts, summary);
+  } else {
+    const runtimeName = st.name && st.name !== 'builder' && st.name !== 'test' ? st.name : 'runtime';
+    out = renderPlan(c, plan, header.filter((h) => !/^#\s*syntax\s*=/i.test(h)), trailer, runtimeName);
+    summary.push(...plan.summary);
+    notes.push(...plan.notes);
+    if (opts.cacheMounts !== false) {
+      const e = addCacheMounts(out);
+      if (e.length) { out = applyEdits(out, e); summary.push(`added BuildKit cache mounts to ${e.length} RUN instruction${e.length > 1 ? 's' : ''} (works without a # syntax line).`); }
+    }
+    const u = addNonRootUser(out, undefined, opts.user);
+    if (u.length) { out = applyEdits(out, u); summary.push('the runtime stage runs as a non-root user.'); }
+    const check = parseDockerfile(out);
+    if (check.problems.length) {
+      return unchanged([`Internal: the rewrite did not parse (${check.problems[0]!.message}); left unchanged.`]);
+    }
+  }
+  if (eol !== '\n') out = out.replace(/\n/g, eol);
+  const changed = out !== text;
+  return {
+    text: out, edits: changed ? [{ range: wholeDocument(text), newText: out }] : [], ecosystem: eco,
+    summary, notes, changed,
+  };
+}
