@@ -77,6 +77,6 @@ export async function run(argv: string[], io: CliIO, _signal: AbortSignal): Prom
     io.out(`${f.line}:${f.range.start.character + 1} ${f.id} ${f.message}${code}${est}`);
   }
   const fixable = findings.filter((f) => f.fix).length;
-  io.out(`${findings.length} finding${findings.length > 1 ? 's' : ''}${fixable ? `, ${fixable} with a fix (editor quick fix; `stagelens refactor` writes the multi-stage split)` : ''}.`);
+  io.out(`${findings.length} finding${findings.length > 1 ? 's' : ''}${fixable ? `, ${fixable} with a fix (editor quick fix; \`stagelens refactor\` writes the multi-stage split)` : ''}.`);
   return EXIT.ok;
 }
