@@ -23,7 +23,7 @@ export class StageCodeActions implements vscode.CodeActionProvider {
       if (ctx.only && !ctx.only.contains(kind)) continue;
       const a = new vscode.CodeAction(f.fix.title, kind);
       a.command = { command: COMMANDS.applySuggestion, title: f.fix.title, arguments: [doc.uri, f.id, doc.version] };
-      a.diagnostics = ctx.diagnostics.filter((d) => d.source === 'Stage Lens' && (d.code === (f.rule ?? f.id)) && d.range.intersection(toRange(f.range)));
+      a.diagnostics = ctx.diagnostics.filter((d) => d.source === 'Stage Lens' && String(d.code).startsWith(f.rule) && d.range.intersection(toRange(f.range)));
       out.push(a);
     }
     const wantsRefactor = !ctx.only || ctx.only.contains(vscode.CodeActionKind.RefactorRewrite);

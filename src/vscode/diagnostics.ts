@@ -67,10 +67,10 @@ export function toRange(r: Finding['range']): vscode.Range {
 
 function findingDiagnostic(doc: vscode.TextDocument, f: Finding): vscode.Diagnostic {
   const range = doc.validateRange(toRange(f.range));
-  // Fixable findings are worth seeing in the Problems view; the rest stay as hints.
-  const severity = f.fix ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Hint;
+  // Suggestions are advice, not errors: Information for the ones that cost size or safety, Hint for style.
+  const severity = f.severity === 'hint' ? vscode.DiagnosticSeverity.Hint : vscode.DiagnosticSeverity.Information;
   const d = new vscode.Diagnostic(range, f.rationale ? `${f.message}\n${f.rationale}` : f.message, severity);
   d.source = 'Stage Lens';
-  d.code = f.rule ?? f.id;
+  d.code = f.hadolint ? `${f.rule} (${f.hadolint})` : f.rule;
   return d;
 }

@@ -1,8 +1,10 @@
 // Which documents Stage Lens works on, and the findings cache (one computation per version).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig } from './config';
 import type { AnalysisStore } from './store';
-import type { Finding, Suggester } from './services';
+import type { ContextListing, Finding, Suggester } from './services';
 
 export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [{ language: 'dockerfile' }];
 
@@ -32,7 +34,9 @@ export class FindingsCache {
     if (hit && hit.version === doc.version && hit.reportStamp === stamp) return hit.findings;
     let findings: Finding[] = [];
     try {
-      findings = this.suggester.findings(doc.getText(), { report, disabledRules: cfg.disabledRules });
+      findings = this.suggester.findings(doc.getText(), {
+        report, disabledRules: cfg.disabledRules, buildkit: cfg.builder !== 'classic', context: contextListing(doc),
+      });
     } catch {
       // A rule bug must not take the editor surfaces down; the CLI reports rule errors.
       findings = [];
@@ -43,5 +47,22 @@ export class FindingsCache {
 
   invalidate(uri?: vscode.Uri): void {
     if (uri) this.cache.delete(uri.toString()); else this.cache.clear();
+  }
+}
+
+/** Top level of the build context (the Dockerfile's folder) for the .dockerignore rule. */
+function contextListing(doc: vscode.TextDocument): ContextListing | null {
+  if (doc.uri.scheme !== 'file') return null;
+  const dir = path.dirname(doc.uri.fsPath);
+  try {
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).slice(0, 500).map((e) => {
+      let bytes = 0;
+      // Directory sizes would need a walk; the rule judges directories by name.
+      if (e.isFile()) { try { bytes = fs.statSync(path.join(dir, e.name)).size; } catch { /* vanished */ } }
+      return { name: e.name, bytes, directory: e.isDirectory() };
+    });
+    return { hasDockerignore: entries.some((e) => e.name === '.dockerignore'), entries };
+  } catch {
+    return null;
   }
 }

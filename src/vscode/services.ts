@@ -43,11 +43,20 @@ export interface Analyzer {
 export interface TextEditSpec { range: LensFinding['range']; newText: string }
 
 export interface Finding extends LensFinding {
+  /** Unique per finding in one document version (rule ids repeat across lines). */
+  id: string;
+  /** The rule id (settings, diagnostics code). */
+  rule: string;
+  severity: 'info' | 'hint' | 'warning';
   line?: number;
   rationale?: string;
-  hadolint?: string | string[] | null;
-  rule?: string;
+  hadolint?: string | null;
   fix?: { title: string; edits: TextEditSpec[] };
+}
+
+export interface ContextListing {
+  hasDockerignore: boolean;
+  entries: { name: string; bytes: number; directory: boolean }[];
 }
 
 export interface RefactorResult {
@@ -60,7 +69,7 @@ export interface RefactorResult {
 
 export interface Suggester {
   /** null when the suggestion rules are not available in this build. */
-  findings(text: string, opts: { report: AnalysisReport | null; disabledRules: string[] }): Finding[];
+  findings(text: string, opts: { report: AnalysisReport | null; disabledRules: string[]; buildkit: boolean; context: ContextListing | null }): Finding[];
   refactorToMultiStage(text: string): RefactorResult | null;
 }
 

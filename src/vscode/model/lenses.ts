@@ -10,9 +10,11 @@ export interface LensFinding {
   id: string;
   range: { start: { line: number; character: number }; end: { line: number; character: number } };
   message: string;
+  /** Hints stay in diagnostics and the lightbulb; lenses are for what costs size or safety. */
+  severity?: 'info' | 'hint' | 'warning';
   estimateBytes?: number | null;
   measuredBytes?: number | null;
-  fix?: unknown;
+  fix?: { title: string; edits: unknown[] };
 }
 
 export type LensAction =
@@ -104,7 +106,10 @@ export function computeLenses(input: LensInput): LensSpec[] {
   }
 
   if (input.suggestionsEnabled) {
-    for (const f of input.findings) out.push({ line: f.range.start.line, title: suggestionTitle(f), action: { kind: 'suggestion', findingId: f.id } });
+    for (const g of groupByFix(input.findings.filter((f) => f.severity !== 'hint'))) {
+      const first = g[0]!;
+      out.push({ line: first.range.start.line, title: g.length > 1 ? groupTitle(g) : suggestionTitle(first), action: { kind: 'suggestion', findingId: first.id } });
+    }
   }
   return out.sort((a, b) => a.line - b.line);
 }
@@ -113,6 +118,29 @@ export function suggestionTitle(f: LensFinding): string {
   if (typeof f.measuredBytes === 'number' && f.measuredBytes > 0) return `${f.message} (−${formatBytes(f.measuredBytes)} measured)`;
   if (typeof f.estimateBytes === 'number' && f.estimateBytes > 0) return `${f.message} (−~${formatBytes(f.estimateBytes)})`;
   return f.message;
+}
+
+/**
+ * Findings that share one fix (several rules all answered by the multi-stage split) get one
+ * lens, so the user sees one action rather than three copies of it.
+ */
+function groupByFix(findings: readonly LensFinding[]): LensFinding[][] {
+  const groups = new Map<string, LensFinding[]>();
+  for (const f of findings) {
+    const key = f.fix ? `fix:${f.fix.title}:${JSON.stringify(f.fix.edits)}` : `id:${f.id}`;
+    const g = groups.get(key);
+    if (g) g.push(f); else groups.set(key, [f]);
+  }
+  return [...groups.values()].map((g) => g.sort((a, b) => a.range.start.line - b.range.start.line));
+}
+
+/** `<fix title> (−~X)`: the estimates overlap (a full base already holds compilers), so the largest one, not the sum. */
+function groupTitle(g: LensFinding[]): string {
+  const max = (xs: (number | null | undefined)[]): number | null => {
+    const v = xs.filter((x): x is number => typeof x === 'number' && x > 0);
+    return v.length ? Math.max(...v) : null;
+  };
+  return suggestionTitle({ ...g[0]!, message: g[0]!.fix!.title, measuredBytes: max(g.map((f) => f.measuredBytes)), estimateBytes: max(g.map((f) => f.estimateBytes)) });
 }
 
 /** The current index of an analysed stage, only if its FROM line reads exactly as it did. */

@@ -98,5 +98,19 @@ test('suggestion lenses show the estimate or the measured saving', () => {
   assert.equal(suggestionTitle({ id: 'a', range, message: 'Use a non-root user' }), 'Use a non-root user');
   const lenses = computeLenses(input({ findings: [{ id: 'f1', range, message: 'Split', estimateBytes: 1_000_000 }] }));
   assert.deepEqual(lenses.find((l) => l.action.kind === 'suggestion'), { line: 1, title: 'Split (−~1 MB)', action: { kind: 'suggestion', findingId: 'f1' } });
+  assert.ok(!computeLenses(input({ findings: [{ id: 'h', range, message: 'Style', severity: 'hint' }] })).some((l) => l.action.kind === 'suggestion'), 'hints get no lens');
   assert.ok(!computeLenses(input({ suggestionsEnabled: false, findings: [{ id: 'f1', range, message: 'Split' }] })).some((l) => l.action.kind === 'suggestion'));
+});
+
+test('findings that share one fix get a single lens titled by the fix, with the largest estimate', () => {
+  const whole = { start: { line: 0, character: 0 }, end: { line: 4, character: 0 } };
+  const split = { title: 'Split into a builder and a slim runtime stage', edits: [{ range: whole, newText: 'FROM a AS builder\n' }] };
+  const at = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 5 } });
+  const lenses = computeLenses(input({ findings: [
+    { id: 'fat-base@0', range: at(0), message: 'Full base', estimateBytes: 880_000_000, fix: split, severity: 'warning' },
+    { id: 'tools@1', range: at(1), message: 'Build tools', estimateBytes: 250_000_000, fix: split, severity: 'warning' },
+    { id: 'user@3', range: at(3), message: 'Runs as root', fix: { title: 'Add USER', edits: [] }, severity: 'warning' },
+  ] }));
+  const sugg = lenses.filter((l) => l.action.kind === 'suggestion');
+  assert.deepEqual(sugg.map((l) => [l.line, l.title]), [[0, 'Split into a builder and a slim runtime stage (−~880 MB)'], [3, 'Runs as root']]);
 });
