@@ -1,6 +1,149 @@
-import { UserError, type CliIO } from './common';
+// `stagelens analyze`: builds every stage through the engine and prints a size table (or the
+// AnalysisReport with --json). Progress goes to stderr: a line per finished step on a terminal,
+// a line per stage otherwise. Values of secret-looking build args never reach the output.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { formatBytes, formatDuration, finalStage, type AnalysisReport, type StageReport } from '../core/report';
+import { AnalysisInputError, analyzeStages, type ProgressEvent } from '../engine/analyze';
+import { connectEngine, EndpointConfigError, EngineUnreachableError } from '../engine/connection';
+import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
 
-// Placeholder until the analyze command lands; keeps the dispatcher and bundle building.
-export async function run(_argv: string[], _io: CliIO, _signal: AbortSignal): Promise<number> {
-  throw new UserError('`stagelens analyze` is not implemented yet.');
+const SECRET_NAME = /TOKEN|PASSWORD|PASSWD|SECRET|KEY|CREDENTIAL/i;
+
+export function isSecretName(name: string): boolean { return SECRET_NAME.test(name); }
+
+/** Replaces the values of secret-looking build args wherever they appear. */
+export function makeMasker(buildArgs: Record<string, string>): (s: string) => string {
+  const values = Object.entries(buildArgs).filter(([k, v]) => isSecretName(k) && v.length >= 3).map(([, v]) => v)
+    .sort((a, b) => b.length - a.length);
+  if (!values.length) return (s) => s;
+  const escaped = values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
+  const re = new RegExp([...new Set(escaped)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  return (s) => s.replace(re, '***');
+}
+
+function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const k = eq < 0 ? v : v.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new UserError(`--build-arg "${isSecretName(k) ? k : v}" is not NAME=value.`);
+    // Like `docker build --build-arg NAME`: the value comes from the environment.
+    if (eq < 0) { if (env[k] !== undefined) out[k] = env[k]!; } else out[k] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+function pad(s: string, n: number): string { return s.length >= n ? s : s + ' '.repeat(n - s.length); }
+function padStart(s: string, n: number): string { return s.length >= n ? s : ' '.repeat(n - s.length) + s; }
+
+function stageTitle(s: Pick<StageReport, 'name' | 'index'>): string { return s.name ? `${s.name} (#${s.index})` : `#${s.index}`; }
+
+export function formatTable(report: AnalysisReport): string {
+  const rows = report.stages.map((s) => {
+    const own = s.layers.filter((l) => !l.fromBase && !l.buildLabel);
+    const base = s.baseStage !== null ? `stage ${report.stages.find((x) => x.index === s.baseStage)?.name ?? s.baseStage}` : s.baseImage;
+    return {
+      stage: `${stageTitle(s)}${s.final ? ' *' : ''}`,
+      base,
+      size: s.error ? '—' : formatBytes(s.sizeBytes),
+      added: s.error ? '—' : `${(s.addedBytes ?? 0) >= 0 ? '+' : ''}${formatBytes(s.addedBytes)}`,
+      layers: s.error ? '—' : `${own.filter((l) => !l.empty).length}/${s.layers.length}`,
+      time: formatDuration(s.buildMs),
+    };
+  });
+  const head = { stage: 'STAGE', base: 'BASE', size: 'SIZE', added: 'ADDED', layers: 'LAYERS', time: 'TIME' };
+  const all = [head, ...rows];
+  const w = (k: keyof typeof head): number => Math.max(...all.map((r) => r[k].length));
+  const lines = all.map((r) => [
+    pad(r.stage, w('stage')), pad(r.base, w('base')), padStart(r.size, w('size')), padStart(r.added, w('added')),
+    padStart(r.layers, w('layers')), padStart(r.time, w('time')),
+  ].join('  ').trimEnd());
+  const out = [...lines];
+  for (const s of report.stages) {
+    if (s.error) out.push(`  ${stageTitle(s)}: ${s.error.line ? `line ${s.error.line}: ` : ''}${s.error.message.split('\n').slice(0, 3).join(' ')}`);
+  }
+  const fin = finalStage(report);
+  out.push('');
+  if (fin && !fin.error) out.push(`Final image: ${fin.tag ?? fin.imageId} — stage ${stageTitle(fin)}, ${formatBytes(fin.sizeBytes)}`);
+  else if (fin) out.push(`Final image: not built (stage ${stageTitle(fin)} failed)`);
+  out.push(`Layers: non-empty own layers / all layers; * marks the final stage.`);
+  const e = report.engine;
+  out.push(`Engine: ${e.endpoint} (${e.endpointSource ?? 'unknown source'}), Docker ${e.version}, API ${e.apiVersion}, ${e.builder === 'buildkit' ? 'BuildKit' : 'classic builder'}`);
+  if (report.contextBytes !== undefined) out.push(`Context: ${formatBytes(report.contextBytes)} sent · total ${formatDuration(report.durationMs)}`);
+  if (report.cancelled) out.push('Cancelled before every stage was built.');
+  return out.join('\n');
+}
+
+function progressPrinter(io: CliIO, tty: boolean, mask: (s: string) => string): (e: ProgressEvent) => void {
+  const reported = new Set<string>();
+  return (e) => {
+    switch (e.type) {
+      case 'stage-start':
+        io.err(mask(`▸ stage ${e.name ?? e.stage} (${e.position}/${e.count}, ${e.builder})`));
+        break;
+      case 'vertex':
+        if (!tty || !e.completed || reported.has(e.id) || e.line === null) return;
+        reported.add(e.id);
+        io.err(mask(`  ${e.cached ? 'CACHED' : formatDuration(e.completed - (e.started ?? e.completed)).padStart(6)}  line ${e.line}  ${e.name.replace(/^\[[^\]]*\]\s*/, '').slice(0, 100)}${e.error ? `  ERROR: ${e.error}` : ''}`));
+        break;
+      case 'classic':
+        if (tty && /^Step \d+\/\d+ :/.test(e.text)) io.err(mask(`  ${e.text.slice(0, 110)}`));
+        break;
+      case 'stage-finish':
+        io.err(mask(e.error ? `  ✗ ${e.error.line ? `line ${e.error.line}: ` : ''}${e.error.message.split('\n')[0]}` : `  ✓ ${formatBytes(e.sizeBytes)} in ${formatDuration(e.buildMs)}`));
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<number> {
+  const p = parseArgs(argv, ['json', 'help'], ['context', 'target', 'build-arg', 'builder', 'network', 'host', 'timeout']);
+  if (hasFlag(p, 'help')) {
+    io.out('Usage: stagelens analyze [DOCKERFILE] [--context DIR] [--target NAME] [--build-arg K=V]... [--json]\n'
+      + '                         [--builder auto|buildkit|classic] [--network MODE] [--host ENDPOINT]\n'
+      + 'DOCKERFILE defaults to ./Dockerfile, DIR to the Dockerfile\'s folder.');
+    return EXIT.ok;
+  }
+  if (p.positional.length > 1) throw new UserError('analyze takes one Dockerfile path.');
+  const dockerfile = resolve(p.positional[0] ?? 'Dockerfile');
+  if (!existsSync(dockerfile)) throw new UserError(`${relative(process.cwd(), dockerfile) || dockerfile}: no such file. Pass the Dockerfile path: stagelens analyze path/to/Dockerfile`);
+  if (statSync(dockerfile).isDirectory()) throw new UserError(`${dockerfile} is a folder; pass the Dockerfile inside it.`);
+  const context = resolve(flag(p, 'context') ?? dirname(dockerfile));
+  const builder = flag(p, 'builder') ?? 'auto';
+  if (builder !== 'auto' && builder !== 'buildkit' && builder !== 'classic') throw new UserError(`--builder must be auto, buildkit or classic, not "${builder}".`);
+  const buildArgs = parseBuildArgs(p.flags.get('build-arg') ?? [], process.env);
+  const mask = makeMasker(buildArgs);
+  const timeoutMs = flag(p, 'timeout') ? Number(flag(p, 'timeout')) * 1000 : undefined;
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UserError('--timeout takes seconds, e.g. --timeout 5.');
+  const json = hasFlag(p, 'json');
+
+  let connection;
+  try {
+    connection = await connectEngine({ explicit: flag(p, 'host'), timeoutMs, signal });
+  } catch (e) {
+    if (e instanceof EngineUnreachableError || e instanceof EndpointConfigError) throw new UserError(e.message, EXIT.engine);
+    throw e;
+  }
+  const tty = !!process.stderr.isTTY;
+  if (!json || tty) io.err(`Analyzing ${relative(process.cwd(), dockerfile) || dockerfile} on ${connection.endpoint} (${connection.source})`);
+  const shownArgs = Object.entries(buildArgs).map(([k, v]) => `${k}=${isSecretName(k) ? '***' : v}`);
+  if (shownArgs.length) io.err(`Build args: ${shownArgs.join(' ')}`);
+
+  let report: AnalysisReport;
+  try {
+    report = await analyzeStages({
+      dockerfilePath: dockerfile, contextDir: context, target: flag(p, 'target'), buildArgs,
+      builder, network: flag(p, 'network'), connection, signal, onProgress: progressPrinter(io, tty, mask),
+    });
+  } catch (e) {
+    if (e instanceof AnalysisInputError) throw new UserError(e.message, EXIT.usage);
+    throw e;
+  }
+  if (json) io.out(mask(JSON.stringify(report, null, 2)));
+  else io.out(mask(formatTable(report)));
+  if (report.cancelled) { io.err('stagelens: cancelled.'); return EXIT.failed; }
+  return report.stages.some((s) => s.error) ? EXIT.failed : EXIT.ok;
 }

@@ -30,6 +30,13 @@ export interface LayerReport {
   instruction: string | null;
   cached: boolean | null;
   durationMs: number | null;
+  /**
+   * For a fromBase layer made by an earlier stage of this Dockerfile (`FROM <stage>`): that
+   * stage and the lines of the instruction that made it. null/absent for base-image layers.
+   */
+  origin?: { stage: number; line: number; endLine: number } | null;
+  /** Set on the extra `LABEL com.stagelens.*` history entry the classic builder appends. */
+  buildLabel?: boolean;
 }
 
 export interface StageError { message: string; line: number | null }

@@ -1,0 +1,251 @@
+// Finds and connects to a Docker Engine the way the Docker CLI does, so Stage Lens builds on the
+// engine the user already uses: an explicit endpoint (setting / --host) wins, then DOCKER_HOST,
+// then DOCKER_CONTEXT or the CLI's current context, then the default socket. Connecting is
+// bounded in time: a dead or silent endpoint fails in seconds with a message naming it.
+import Dockerode from 'dockerode';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const DEFAULT_ENDPOINT = 'unix:///var/run/docker.sock';
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+const FIX = 'Start Docker, or set DOCKER_HOST / --host / stageLens.engine.endpoint';
+
+export interface ResolvedEndpoint {
+  /** The endpoint as a URL, e.g. `unix:///var/run/docker.sock`, `tcp://10.0.0.5:2376`. */
+  url: string;
+  /** Where it came from, for messages: `--host/setting`, `DOCKER_HOST`, `context "x"`, `default`. */
+  source: string;
+  dockerodeOptions: Dockerode.DockerOptions;
+}
+
+export interface EngineConnection {
+  docker: Dockerode;
+  endpoint: string;
+  source: string;
+  version: string;
+  apiVersion: string;
+  /** Whether the engine can build with BuildKit (`/build?version=2`). */
+  buildkit: boolean;
+}
+
+export class EngineUnreachableError extends Error {
+  constructor(readonly endpoint: string, readonly source: string, cause: string) {
+    super(`Cannot reach the Docker engine at ${endpoint} (from ${source}): ${cause}. ${FIX}.`);
+    this.name = 'EngineUnreachableError';
+  }
+}
+
+/** A malformed endpoint or an unknown Docker context: the user's configuration is wrong. */
+export class EndpointConfigError extends Error {
+  constructor(message: string) { super(message); this.name = 'EndpointConfigError'; }
+}
+
+interface TlsFiles { ca?: Buffer; cert?: Buffer; key?: Buffer }
+
+function readTls(dir: string | undefined): TlsFiles {
+  if (!dir) return {};
+  const read = (n: string): Buffer | undefined => { const p = join(dir, n); return existsSync(p) ? readFileSync(p) : undefined; };
+  return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+}
+
+/**
+ * Turns an endpoint URL into dockerode options. Every connection field is set explicitly:
+ * docker-modem merges its own DOCKER_HOST/DOCKER_CLIENT_TIMEOUT defaults under ours, and a
+ * stray environment value must not redirect or time-limit a connection we resolved otherwise.
+ */
+export function dockerodeOptionsFor(url: string, tls: { verify: boolean; files: TlsFiles; skipVerify?: boolean } = { verify: false, files: {} }): Dockerode.DockerOptions {
+  const base: Dockerode.DockerOptions = {
+    socketPath: undefined, host: undefined, port: undefined, protocol: undefined,
+    ca: undefined, cert: undefined, key: undefined, timeout: undefined,
+  };
+  if (url.startsWith('/')) return { ...base, socketPath: url };
+  let u: URL;
+  try { u = new URL(url); } catch { throw new EndpointConfigError(`"${url}" is not a Docker endpoint. Use unix:///path/docker.sock, tcp://host:port or ssh://user@host.`); }
+  switch (u.protocol) {
+    case 'unix:': {
+      const p = decodeURIComponent(u.pathname || '') || (u.host ? `/${u.host}` : '');
+      if (!p) throw new EndpointConfigError(`"${url}" names no socket path.`);
+      return { ...base, socketPath: p };
+    }
+    case 'npipe:':
+      return { ...base, socketPath: `//${u.host}${u.pathname}`.replace(/\//g, '\\') };
+    case 'tcp:': case 'http:': case 'https:': {
+      const secure = u.protocol === 'https:' || tls.verify || !!(tls.files.cert && tls.files.key);
+      const port = u.port ? Number(u.port) : secure ? 2376 : 2375;
+      const opts: Dockerode.DockerOptions = { ...base, host: u.hostname, port, protocol: secure ? 'https' : 'http' };
+      if (secure) {
+        opts.ca = tls.files.ca; opts.cert = tls.files.cert; opts.key = tls.files.key;
+        // A context marked SkipTLSVerify talks TLS without checking the server certificate.
+        if (tls.skipVerify) (opts as Record<string, unknown>).checkServerIdentity = () => undefined;
+      }
+      return opts;
+    }
+    case 'ssh:': {
+      const opts: Dockerode.DockerOptions = {
+        ...base, protocol: 'ssh', host: u.hostname, port: u.port ? Number(u.port) : 22,
+        username: u.username ? decodeURIComponent(u.username) : undefined,
+      };
+      const agent = process.env.SSH_AUTH_SOCK;
+      if (agent) opts.sshOptions = { agent };
+      return opts;
+    }
+    default:
+      throw new EndpointConfigError(`Unsupported Docker endpoint scheme "${u.protocol}" in "${url}". Use unix://, tcp:// or ssh://.`);
+  }
+}
+
+function configDir(opts: { env?: NodeJS.ProcessEnv; dockerConfigDir?: string }): string {
+  const env = opts.env ?? process.env;
+  return opts.dockerConfigDir ?? env.DOCKER_CONFIG ?? join(homedir(), '.docker');
+}
+
+const contextHash = (name: string): string => createHash('sha256').update(name).digest('hex');
+
+interface ContextMeta { name: string; host: string; skipTLSVerify: boolean; tlsDir: string | undefined; description?: string }
+
+function readContext(dir: string, name: string): ContextMeta | null {
+  const hash = contextHash(name);
+  const metaPath = join(dir, 'contexts', 'meta', hash, 'meta.json');
+  if (!existsSync(metaPath)) return null;
+  try {
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { Name?: string; Metadata?: { Description?: string }; Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
+    const host = meta.Endpoints?.docker?.Host;
+    if (!host) return null;
+    const tlsDir = join(dir, 'contexts', 'tls', hash, 'docker');
+    return { name: meta.Name ?? name, host, skipTLSVerify: !!meta.Endpoints?.docker?.SkipTLSVerify, tlsDir: existsSync(tlsDir) ? tlsDir : undefined, description: meta.Metadata?.Description };
+  } catch {
+    return null;
+  }
+}
+
+function currentContextName(dir: string): string | null {
+  const p = join(dir, 'config.json');
+  if (!existsSync(p)) return null;
+  try {
+    const cfg = JSON.parse(readFileSync(p, 'utf8')) as { currentContext?: string };
+    return cfg.currentContext || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Decides which engine to talk to, without contacting it. */
+export function resolveEndpoint(opts: { explicit?: string; env?: NodeJS.ProcessEnv; dockerConfigDir?: string } = {}): ResolvedEndpoint {
+  const env = opts.env ?? process.env;
+  const explicit = opts.explicit?.trim();
+  if (explicit) return { url: explicit, source: '--host/setting', dockerodeOptions: dockerodeOptionsFor(explicit) };
+
+  const dockerHost = env.DOCKER_HOST?.trim();
+  if (dockerHost) {
+    const verify = !!env.DOCKER_TLS_VERIFY && env.DOCKER_TLS_VERIFY !== '0';
+    const certDir = env.DOCKER_CERT_PATH || (verify ? join(configDir(opts), '') : undefined);
+    return { url: dockerHost, source: 'DOCKER_HOST', dockerodeOptions: dockerodeOptionsFor(dockerHost, { verify, files: verify || env.DOCKER_CERT_PATH ? readTls(certDir) : {} }) };
+  }
+
+  const dir = configDir(opts);
+  const envContext = env.DOCKER_CONTEXT?.trim();
+  const name = envContext || currentContextName(dir);
+  if (name && name !== 'default') {
+    const ctx = readContext(dir, name);
+    const origin = envContext ? `DOCKER_CONTEXT=${name}` : `docker context "${name}"`;
+    if (!ctx) throw new EndpointConfigError(`Docker context "${name}" (${envContext ? 'DOCKER_CONTEXT' : `currentContext in ${join(dir, 'config.json')}`}) was not found. Run \`docker context ls\`, or set DOCKER_HOST / --host.`);
+    const files = readTls(ctx.tlsDir);
+    return { url: ctx.host, source: origin, dockerodeOptions: dockerodeOptionsFor(ctx.host, { verify: !!(files.cert && files.key), files, skipVerify: ctx.skipTLSVerify }) };
+  }
+  return { url: DEFAULT_ENDPOINT, source: 'default', dockerodeOptions: dockerodeOptionsFor(DEFAULT_ENDPOINT) };
+}
+
+export interface EndpointChoice { url: string; source: string; label: string; description?: string; current: boolean }
+
+/** Every endpoint the user could mean, for the extension's endpoint picker. */
+export function listEndpoints(opts: { env?: NodeJS.ProcessEnv; dockerConfigDir?: string } = {}): EndpointChoice[] {
+  const env = opts.env ?? process.env;
+  const dir = configDir(opts);
+  let current: string | null = null;
+  try { current = resolveEndpoint({ env, dockerConfigDir: opts.dockerConfigDir }).url; } catch { /* a broken context still lists the others */ }
+  const out: EndpointChoice[] = [];
+  const add = (c: Omit<EndpointChoice, 'current'>): void => {
+    if (!out.some((o) => o.url === c.url)) out.push({ ...c, current: c.url === current });
+  };
+  if (env.DOCKER_HOST?.trim()) add({ url: env.DOCKER_HOST.trim(), source: 'DOCKER_HOST', label: 'DOCKER_HOST' });
+  const metaRoot = join(dir, 'contexts', 'meta');
+  if (existsSync(metaRoot)) {
+    for (const hash of readdirSync(metaRoot).sort()) {
+      try {
+        const meta = JSON.parse(readFileSync(join(metaRoot, hash, 'meta.json'), 'utf8')) as { Name?: string };
+        if (!meta.Name) continue;
+        const ctx = readContext(dir, meta.Name);
+        if (ctx) add({ url: ctx.host, source: `docker context "${ctx.name}"`, label: `context: ${ctx.name}`, description: ctx.description });
+      } catch { /* unreadable context: skip */ }
+    }
+  }
+  add({ url: DEFAULT_ENDPOINT, source: 'default', label: 'default socket' });
+  return out;
+}
+
+function apiAtLeast(v: string, min: string): boolean {
+  const a = v.split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0; const y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return true;
+}
+
+/**
+ * Resolves the endpoint and checks the engine answers (`GET /version`) within `timeoutMs`.
+ * Throws EngineUnreachableError (endpoint named, fix included), EndpointConfigError for bad
+ * configuration, or the signal's reason when the caller aborts.
+ */
+export async function connectEngine(opts: { explicit?: string; timeoutMs?: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv; dockerConfigDir?: string } = {}): Promise<EngineConnection> {
+  const ep = resolveEndpoint(opts);
+  const docker = new Dockerode(ep.dockerodeOptions);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const ctl = new AbortController();
+  const onAbort = (): void => ctl.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; ctl.abort(new Error('timeout')); }, timeoutMs);
+  try {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('Cancelled.');
+    // The modem honours abortSignal by destroying the request, which covers an endpoint that
+    // accepts the connection and then never answers.
+    const v = await Promise.race([
+      (docker.version as unknown as (o: { abortSignal: AbortSignal }) => Promise<Dockerode.DockerVersion & { Os?: string }>).call(docker, { abortSignal: ctl.signal }),
+      new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true })),
+    ]);
+    const apiVersion = String(v.ApiVersion ?? '');
+    const os = String(v.Os ?? 'linux');
+    return {
+      docker, endpoint: ep.url, source: ep.source, version: String(v.Version ?? ''), apiVersion,
+      // BuildKit through /build arrived with API 1.39 (Docker 18.09) and only for Linux engines.
+      buildkit: os === 'linux' && apiAtLeast(apiVersion, '1.39'),
+    };
+  } catch (e) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+    const cause = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeConnectError(e);
+    throw new EngineUnreachableError(ep.url, ep.source, cause);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function describeConnectError(e: unknown): string {
+  const err = e as { code?: string; statusCode?: number; message?: string };
+  switch (err?.code) {
+    case 'ENOENT': return 'the socket does not exist';
+    case 'ECONNREFUSED': return 'connection refused';
+    case 'EACCES': return 'permission denied (is your user in the docker group?)';
+    case 'ENOTFOUND': case 'EAI_AGAIN': return 'host not found';
+    case 'ETIMEDOUT': case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
+    default: break;
+  }
+  if (err?.statusCode) return `the endpoint answered HTTP ${err.statusCode}, not like a Docker engine`;
+  const m = String(err?.message ?? e).split('\n')[0]!;
+  return m.length > 160 ? `${m.slice(0, 160)}…` : m;
+}
