@@ -1,19 +1,74 @@
-// Binds the service interfaces to the domain modules. Modules that have not landed yet are
-// represented by stand-ins that explain themselves instead of failing obscurely.
+// Binds the service interfaces to the domain modules (src/engine, src/core/suggest,
+// src/core/refactor), translating their event and result shapes into the editor's.
 import { refactorToMultiStage } from '../core/refactor';
 import { analyzeDockerfile } from '../core/suggest';
-import type { Analyzer, Suggester } from './services';
+import { finalStage } from '../core/report';
+import { analyzeStages, type ProgressEvent as EngineProgressEvent } from '../engine/analyze';
+import { cleanUpImages } from '../engine/cleanup';
+import { connectEngine, listEndpoints } from '../engine/connection';
+import { analyzeImageLayers } from '../engine/layers';
+import type { Analyzer, AnalyzerEvent, Suggester } from './services';
 import { UserFacingError } from './services';
 
 export function createAnalyzer(): Analyzer {
-  const missing = (): never => {
-    throw new UserFacingError('This build of Stage Lens has no Docker engine module.', 'Install a release build of Stage Lens.');
-  };
   return {
-    analyze: async () => missing(),
-    cleanUp: async () => missing(),
-    listEndpoints: async () => [],
+    async analyze(opts) {
+      const connection = await connectEngine({ explicit: opts.endpoint || undefined, signal: opts.signal });
+      return analyzeStages({
+        dockerfilePath: opts.dockerfile,
+        contextDir: opts.context,
+        text: opts.text,
+        stages: opts.target !== undefined ? [opts.target] : undefined,
+        buildArgs: opts.buildArgs,
+        builder: opts.builder,
+        network: opts.network === 'default' ? undefined : opts.network,
+        connection,
+        signal: opts.signal,
+        onProgress: (e) => { const m = toAnalyzerEvent(e); if (m) opts.onProgress(m); },
+      });
+    },
+    async cleanUp(endpoint, signal) {
+      const { docker } = await connectEngine({ explicit: endpoint || undefined, signal });
+      const res = await cleanUpImages(docker);
+      if (res.failed.length && !res.removed.length) {
+        throw new UserFacingError(`Could not remove ${res.failed.length} Stage Lens image(s): ${res.failed[0]!.message}`, 'Stop the containers that use them and try again.');
+      }
+      // Stage images share base layers, so a sum of their sizes would overstate what was freed.
+      return { removed: res.removed.length, freedBytes: null };
+    },
+    async listEndpoints() {
+      return listEndpoints().map((c) => ({ label: c.label, endpoint: c.url, detail: c.description ? `${c.source} — ${c.description}` : c.source }));
+    },
+    async finalImageFacts(report, endpoint, signal) {
+      const fin = finalStage(report);
+      if (!fin?.imageId) return null;
+      const { docker } = await connectEngine({ explicit: endpoint || undefined, signal });
+      const { report: contents } = await analyzeImageLayers(docker, fin.imageId, { analysis: report, signal });
+      const names = (xs: { path: string }[]): string[] => [...new Set(xs.map((x) => x.path.split('/').pop() ?? x.path))].sort();
+      const f = contents.surface;
+      return { user: f.user || null, contentsKnown: true, compilers: names(f.compilers), packageManagers: names(f.packageManagers), shells: names(f.shells) };
+    },
   };
+}
+
+function toAnalyzerEvent(e: EngineProgressEvent): AnalyzerEvent | null {
+  switch (e.type) {
+    case 'stage-start':
+      return { type: 'stage', stageIndex: e.stage, label: e.name ?? `stage ${e.stage}`, position: e.position, total: e.count };
+    case 'vertex':
+      return {
+        type: 'step', id: `${e.stage}:${e.id}`, name: e.name, cached: e.cached, started: e.started !== null, completed: e.completed !== null,
+        durationMs: e.started !== null && e.completed !== null ? Math.max(0, e.completed - e.started) : null, error: e.error,
+      };
+    case 'log':
+      return { type: 'log', text: e.text };
+    case 'classic':
+      return { type: 'log', text: e.text };
+    case 'stage-finish':
+      return { type: 'log', text: `${e.name ?? `stage ${e.stage}`}: ${e.error ? `failed: ${e.error.message}` : `built in ${Math.round(e.buildMs)} ms`}` };
+    case 'context':
+      return null;
+  }
 }
 
 export function createSuggester(): Suggester {

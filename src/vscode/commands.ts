@@ -27,6 +27,8 @@ export interface CommandDeps {
   output: vscode.OutputChannel;
 }
 
+const FACTS_TIMEOUT_MS = 180_000;
+
 const TRUST_MESSAGE = 'Stage Lens builds run the Dockerfile\'s RUN commands, so they need a trusted workspace. Static suggestions and refactors work without trust.';
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -110,7 +112,7 @@ class Flows {
    * Runs the analyzer on the document's current text (saved or not) with a cancellable
    * progress notification; stores and returns the result, or undefined on failure.
    */
-  async analyze(doc: vscode.TextDocument, opts: { target?: number; titlePrefix?: string }): Promise<DocumentAnalysis | undefined> {
+  async analyze(doc: vscode.TextDocument, opts: { target?: number; titlePrefix?: string; inspectFinal?: boolean }): Promise<DocumentAnalysis | undefined> {
     if (!this.requireTrust()) return undefined;
     const { store, output, analyzer } = this.d;
     const ctrl = store.begin(doc.uri);
@@ -157,9 +159,9 @@ class Flows {
         });
       });
       const merged = this.mergeWithPrevious(doc, text, report, opts.target !== undefined);
-      const facts = await this.factsFor(merged, text, cfg.endpoint, ctrl.signal);
-      const analysis: DocumentAnalysis = { report: merged, text, facts };
+      const analysis: DocumentAnalysis = { report: merged, text, facts: dockerfileFacts(merged, text) };
       store.set(doc.uri, analysis);
+      if (opts.inspectFinal !== false) void this.refineFacts(doc.uri, analysis, cfg.endpoint);
       this.d.findings.invalidate(doc.uri);
       this.reportOutcome(merged);
       return analysis;
@@ -193,21 +195,18 @@ class Flows {
     return { ...report, stages: [...byIndex.values()].sort((a, b) => a.index - b.index) };
   }
 
-  private async factsFor(report: AnalysisReport, text: string, endpoint: string, signal: AbortSignal): Promise<FinalImageFacts | null> {
-    if (this.d.analyzer.finalImageFacts) {
-      try {
-        const f = await this.d.analyzer.finalImageFacts(report, endpoint, signal);
-        if (f) return f;
-      } catch (err) {
-        this.d.output.appendLine(`Final-image facts unavailable: ${explainError(err, endpoint).message}`);
-      }
+  /**
+   * Reads the final image's contents (compilers, shells, …) after the analysis is shown: it
+   * streams the whole image, so the lenses and panel must not wait for it.
+   */
+  private async refineFacts(uri: vscode.Uri, analysis: DocumentAnalysis, endpoint: string): Promise<void> {
+    if (!this.d.analyzer.finalImageFacts || analysis.report.cancelled) return;
+    try {
+      const facts = await this.d.analyzer.finalImageFacts(analysis.report, endpoint, AbortSignal.timeout(FACTS_TIMEOUT_MS));
+      if (facts && this.d.store.get(uri) === analysis) this.d.store.set(uri, { ...analysis, facts });
+    } catch (err) {
+      this.d.output.appendLine(`Final-image contents not inspected: ${explainError(err, endpoint).message}`);
     }
-    const fin = finalStage(report);
-    const stage = fin ? parseDockerfile(text).stages[fin.index] : undefined;
-    if (!stage) return null;
-    const users = stage.instructions.filter((i) => i.keyword === 'USER');
-    const user = users.length ? users[users.length - 1]!.args : null;
-    return { user, contentsKnown: false, compilers: [], packageManagers: [], shells: [] };
   }
 
   private reportOutcome(report: AnalysisReport): void {
@@ -301,7 +300,7 @@ class Flows {
     const beforeText = doc.getText();
     const prev = this.d.store.get(doc.uri);
     const complete = prev && prev.text === beforeText && !prev.report.cancelled && prev.report.stages.every((s) => !s.error && s.sizeBytes !== null);
-    const before = complete ? prev : await this.analyze(doc, { titlePrefix: 'Measure before refactor' });
+    const before = complete ? prev : await this.analyze(doc, { titlePrefix: 'Measure before refactor', inspectFinal: false });
     if (!before) return;
     // The user asked to apply and measure, so the edit is applied without a preview; it stays undoable.
     const ok = await vscode.workspace.applyEdit(this.refactorEdit(doc, r, false));
@@ -361,4 +360,13 @@ class Flows {
     await vscode.workspace.getConfiguration('stageLens').update('engine.endpoint', endpoint, vscode.ConfigurationTarget.Global);
     void vscode.window.showInformationMessage(`Stage Lens: Docker endpoint set to ${endpoint || 'automatic'}.`);
   }
+}
+
+/** What the Dockerfile alone says about the final image (its USER); the image is not read. */
+function dockerfileFacts(report: AnalysisReport, text: string): FinalImageFacts | null {
+  const fin = finalStage(report);
+  const stage = fin ? parseDockerfile(text).stages[fin.index] : undefined;
+  if (!stage) return null;
+  const users = stage.instructions.filter((i) => i.keyword === 'USER');
+  return { user: users.length ? users[users.length - 1]!.args : null, contentsKnown: false, compilers: [], packageManagers: [], shells: [] };
 }

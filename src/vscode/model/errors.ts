@@ -18,6 +18,9 @@ export function explainError(err: unknown, endpoint: string): ExplainedError {
     return { kind: 'cancelled', message: 'Analysis cancelled.', fix: '' };
   }
   if (typeof e.fix === 'string' && e.fix) return { kind: 'other', message: msg, fix: e.fix };
+  // The engine module's own errors already name the endpoint and the fix.
+  if (e.name === 'EngineUnreachableError') return { kind: 'unreachable', message: msg, fix: '' };
+  if (e.name === 'EndpointConfigError' || e.name === 'AnalysisInputError') return { kind: 'other', message: msg, fix: '' };
   const code = typeof e.code === 'string' ? e.code : '';
   if (code === 'EACCES' || /permission denied/i.test(msg) && /sock/i.test(msg)) {
     return { kind: 'permission', message: `Permission denied on the Docker socket at ${where}.`, fix: 'Add your user to the docker group, or set stageLens.engine.endpoint to an engine you can use.' };
