@@ -114,6 +114,11 @@ const isManifestCopy = (ins: ParsedInstruction): boolean => {
   const ops = copyOperands(ins);
   return !!ops && ops.sources.length > 0 && ops.sources.every((s) => MANIFEST.test(base(s)) || /^requirements[\w*.-]*$/.test(base(s)));
 };
+/** Local sources pip builds from (vendored packages, wheelhouses): needed by the builder only. */
+const isPythonBuildInput = (ins: ParsedInstruction): boolean => {
+  const ops = copyOperands(ins);
+  return !!ops && ops.sources.length > 0 && ops.sources.every((s) => /^(vendor|wheels|wheelhouse|dist|third_party)$/.test(base(s)) || /\.whl$/.test(s));
+};
 const copiesFromStage = (ins: ParsedInstruction): boolean => ins.flags.some((f) => f.name === 'from');
 
 const isDevRequirement = (file: string): boolean => /(^|[-_.])(dev|devel|test|tests|testing|lint|docs|ci)([-_.]|$)/i.test(base(file));
@@ -273,8 +278,11 @@ function planPython(c: Ctx): PlanResult {
     if (ins.keyword === 'USER') { if (k < lastBuilderRun) builder.push(blockOf(it)); runtime.push(blockOf(it)); continue; }
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       if (k < lastBuilderRun) builder.push(blockOf(it));
-      if (copiesFromStage(ins) || !isManifestCopy(ins)) { runtime.push(blockOf(it)); testCopies.push(blockOf(it)); }
-      else if (k >= lastBuilderRun) runtime.push(blockOf(it));
+      if (copiesFromStage(ins) || !(isManifestCopy(ins) || (k < lastBuilderRun && isPythonBuildInput(ins)))) {
+        runtime.push(blockOf(it));
+        if (k >= lastBuilderRun) testCopies.push(blockOf(it));
+      } else if (k >= lastBuilderRun) runtime.push(blockOf(it));
+      else summary.push(`line ${ins.line}: ${ins.keyword} of build inputs stays in the builder.`);
       continue;
     }
     if (ins.keyword !== 'RUN') { runtime.push(blockOf(it)); continue; }
@@ -290,8 +298,13 @@ function planPython(c: Ctx): PlanResult {
     if (rp.build.some((p) => /-(dev|devel)$/.test(p))) notes.push(`line ${ins.line}: ${rp.build.filter((p) => /-(dev|devel)$/.test(p)).join(', ')} are headers for building; if the app loads the library at runtime, install its runtime package in the runtime stage (e.g. libpq-dev → libpq5).`);
     const hasPip = segs.some((s) => pipInstall(s) !== null);
     if (hasPip && venv === null && !venvAdded) {
-      builder.push(gen(`RUN python -m venv ${VENV}`, `ENV PATH="${VENV}/bin:$PATH"`));
+      const noIsolation = stItems.some((x) => x.ins.keyword === 'RUN' && segments(runCommand(x.ins)).some((g) => pipInstall(g)?.includes('--no-build-isolation')));
+      builder.push(gen(`RUN python -m venv${noIsolation ? ' --system-site-packages' : ''} ${VENV}`, `ENV PATH="${VENV}/bin:$PATH"`));
       builder[builder.length - 1]!.comments.push('# Install into a virtualenv so the runtime stage can copy it whole.');
+      if (noIsolation) {
+        builder[builder.length - 1]!.comments.push('# pip runs with --no-build-isolation: the build backend (setuptools, wheel) comes from the', '# interpreter\'s own packages, which the virtualenv sees through --system-site-packages.');
+        notes.push('The virtualenv uses --system-site-packages because pip runs with --no-build-isolation; packages the base image already provides are not installed into it, so the runtime image must provide them too.');
+      }
       venvAdded = true;
     }
     const devSegs: string[] = [];
