@@ -32,7 +32,8 @@ export async function packTar(entries: Array<SynthEntry | { header: tar.Header |
 }
 
 export interface SynthImage {
-  layers: SynthEntry[][];
+  /** Entries to pack, or a ready-made layer tarball. */
+  layers: Array<SynthEntry[] | Buffer>;
   history?: Array<{ created_by: string; empty_layer?: boolean }>;
   user?: string;
 }
@@ -40,8 +41,8 @@ export interface SynthImage {
 function sha(b: Buffer): string { return createHash('sha256').update(b).digest('hex'); }
 
 /** docker save layout; `manifestLast` puts manifest.json after the layers (as Docker 20.10 does). */
-export async function dockerSave(img: SynthImage, opts: { manifestLast?: boolean; gzipLayers?: boolean } = {}): Promise<Buffer> {
-  const layerTars = await Promise.all(img.layers.map((l) => packTar(l)));
+export async function dockerSave(img: SynthImage, opts: { manifestLast?: boolean; gzipLayers?: boolean; linkDuplicates?: boolean } = {}): Promise<Buffer> {
+  const layerTars = await Promise.all(img.layers.map((l) => (Buffer.isBuffer(l) ? l : packTar(l))));
   const diffIds = layerTars.map((t) => `sha256:${sha(t)}`);
   const config = Buffer.from(JSON.stringify({
     config: { User: img.user ?? '' },
@@ -57,6 +58,12 @@ export async function dockerSave(img: SynthImage, opts: { manifestLast?: boolean
   layerTars.forEach((t, i) => {
     outer.push({ header: { name: `${ids[i]}/`, type: 'directory' }, body: Buffer.alloc(0) });
     outer.push({ header: { name: `${ids[i]}/VERSION`, size: 3 }, body: Buffer.from('1.0') });
+    const same = opts.linkDuplicates ? layerTars.findIndex((u) => u.equals(t)) : i;
+    if (same !== i) {
+      // What docker save does for identical layers: a relative symlink to the first copy.
+      outer.push({ header: { name: `${ids[i]}/layer.tar`, type: 'symlink', linkname: `../${ids[same]}/layer.tar` }, body: Buffer.alloc(0) });
+      return;
+    }
     const body = opts.gzipLayers ? gzipSync(t) : t;
     outer.push({ header: { name: `${ids[i]}/layer.tar`, size: body.length }, body });
   });
@@ -67,7 +74,7 @@ export async function dockerSave(img: SynthImage, opts: { manifestLast?: boolean
 
 /** OCI image layout (index.json → manifest → config + layers under blobs/sha256). */
 export async function ociLayout(img: SynthImage, opts: { gzipLayers?: boolean } = {}): Promise<Buffer> {
-  const layerTars = await Promise.all(img.layers.map((l) => packTar(l)));
+  const layerTars = await Promise.all(img.layers.map((l) => (Buffer.isBuffer(l) ? l : packTar(l))));
   const blobs = layerTars.map((t) => (opts.gzipLayers ? gzipSync(t) : t));
   const config = Buffer.from(JSON.stringify({
     config: { User: img.user ?? '' },
@@ -102,4 +109,22 @@ export function chunked(buf: Buffer, size = 7777): Readable {
       off += n;
     },
   });
+}
+
+/** Rewrites the name field of the tar header whose name is `from` with raw bytes (e.g. invalid UTF-8). */
+export function patchName(tarBuf: Buffer, from: string, to: Buffer): Buffer {
+  const out = Buffer.from(tarBuf);
+  const want = Buffer.from(from);
+  for (let off = 0; off + 512 <= out.length; off += 512) {
+    if (out.subarray(off, off + want.length).equals(want) && out[off + want.length] === 0) {
+      out.fill(0, off, off + 100);
+      to.copy(out, off);
+      out.fill(0x20, off + 148, off + 156);
+      let sum = 0;
+      for (let i = 0; i < 512; i++) sum += out[off + i]!;
+      out.write(sum.toString(8).padStart(6, '0') + '\0 ', off + 148, 'latin1');
+      return out;
+    }
+  }
+  throw new Error(`no header named ${from}`);
 }
