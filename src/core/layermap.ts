@@ -173,7 +173,6 @@ function leadingKeyword(text: string): string {
 function matchByText(candidates: ParsedInstruction[], text: string): ParsedInstruction | null {
   const kw = leadingKeyword(text);
   const same = candidates.filter((c) => c.keyword === kw);
-  if (same.length <= 1) return same[0] ?? null;
   const want = squash(text);
   return same.find((c) => squash(`${c.keyword} ${c.rawArgs}`.replace(/\\\r?\n/g, ' ')) === want)
     ?? same.find((c) => want.startsWith(squash(`${c.keyword} ${c.args}`).slice(0, 24)))
@@ -226,4 +225,21 @@ export function classicStepInstruction(df: ParsedDockerfile, step: { step: numbe
 export function lineFromEngineError(message: string): number | null {
   const m = /(?:parse error (?:on )?line|line) (\d+)\b/i.exec(message);
   return m ? Number(m[1]) : null;
+}
+
+/**
+ * The classic builder builds every stage before the target, needed or not; a stage the target
+ * does not need could fail or cost time. This text keeps only `keep` stages: the others become
+ * an empty `FROM scratch AS <name>` with blank lines, so stage indices, names and every line
+ * number stay the same.
+ */
+export function classicBuildText(df: ParsedDockerfile, keep: ReadonlySet<number>): string {
+  const names = buildStageNames(df);
+  const named = withStageNames(df);
+  const parts = named.split(/(\r\n|\r|\n)/);
+  for (const s of df.stages) {
+    if (keep.has(s.index)) continue;
+    for (let l = s.line; l <= s.endLine; l++) parts[(l - 1) * 2] = l === s.line ? `FROM scratch AS ${names[s.index]}` : '';
+  }
+  return parts.join('');
 }

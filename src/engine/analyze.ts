@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { parseDockerfile, stageClosure, type ParsedDockerfile, type ParsedStage } from '../core/dockerfile/parse';
 import { dockerfileHash } from '../core/hash';
 import {
-  buildStageNames, classicStepInstruction, LABEL_PREFIX, lineFromEngineError, mapHistoryToLayers, parseClassicStep,
+  buildStageNames, classicBuildText, classicStepInstruction, LABEL_PREFIX, lineFromEngineError, mapHistoryToLayers, parseClassicStep,
   vertexInstruction, withStageNames, type HistoryEntry, type StepTiming,
 } from '../core/layermap';
 import { SCHEMA_VERSION, type AnalysisReport, type BuilderKind, type StageError, type StageReport } from '../core/report';
@@ -208,7 +208,10 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     let failLine: number | null = null;
     let ctx: ReturnType<typeof createBuildContext>;
     for (;;) {
-      ctx = createBuildContext({ contextDir, dockerfileText: buildText, dockerfileName });
+      // The classic builder gets a text without the stages this target does not need; its
+      // "Step k/M" numbers then refer to that text (same lines, fewer instructions).
+      const classicDf = builder === 'classic' ? parseDockerfile(classicBuildText(df, new Set(stageClosure(df, idx))), buildArgs) : null;
+      ctx = createBuildContext({ contextDir, dockerfileText: classicDf ? classicDf.text : buildText, dockerfileName });
       let lastReported = 0;
       ctx.stream.on('data', () => {
         if (ctx.bytes() - lastReported >= 1 << 20) { lastReported = ctx.bytes(); emit({ type: 'context', stage: idx, bytes: lastReported, done: false }); }
@@ -240,7 +243,7 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
           const now = Date.now();
           if (step) {
             if (classic.current) { const t = timings.get(classic.current.line); if (t) t.durationMs = now - classic.current.start; }
-            const ins = classicStepInstruction(df, step);
+            const ins = classicStepInstruction(classicDf ?? df, step);
             classic.current = ins ? { line: ins.line, start: now } : null;
             if (ins) timings.set(ins.line, { cached: false, durationMs: null });
           } else if (/^\s*---> Using cache/.test(s) && classic.current) {

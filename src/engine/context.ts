@@ -3,8 +3,8 @@
 // our own so unsaved editor text builds as-is and a .dockerignore that excludes the
 // Dockerfile cannot break the build.
 import createIgnore from '@balena/dockerignore';
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { relative, sep } from 'node:path';
+import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import * as tarFs from 'tar-fs';
 
@@ -70,15 +70,20 @@ export function createBuildContext(opts: { contextDir: string; dockerfileText: s
   const { contextDir } = opts;
   const dockerfileName = opts.dockerfileName ?? '.stagelens.Dockerfile';
   const filter = makeContextFilter(readDockerignore(contextDir));
+  const ignore = (name: string): boolean => {
+    const rel = relative(contextDir, name).split(sep).join('/');
+    if (rel === dockerfileName) return true;
+    return filter(rel, () => { try { return lstatSync(name).isDirectory(); } catch { return false; } });
+  };
+  // Starting from the top-level names (not '.') keeps a root entry out of the tar, as the
+  // Docker CLI does; tar-fs applies `ignore` only below these.
+  const top = readdirSync(contextDir).sort().filter((n) => !ignore(join(contextDir, n)));
   const pack = tarFs.pack(contextDir, {
+    entries: top,
     sort: true,
     umask: 0,
     strict: false,
-    ignore: (name: string) => {
-      const rel = relative(contextDir, name).split(sep).join('/');
-      if (rel === dockerfileName) return true;
-      return filter(rel, () => { try { return lstatSync(name).isDirectory(); } catch { return false; } });
-    },
+    ignore,
     map: (h) => Object.assign(h, { uid: 0, gid: 0, uname: '', gname: '' }),
     finalize: false,
     finish: (p) => {
