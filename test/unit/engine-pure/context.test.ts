@@ -14,7 +14,7 @@ async function entries(stream: NodeJS.ReadableStream): Promise<Map<string, { typ
   const ex = tarStream.extract();
   ex.on('entry', (h, s, next) => {
     const chunks: Buffer[] = [];
-    s.on('data', (c: Buffer) => { chunks.push(c); });
+    s.on('data', (c: unknown) => { chunks.push(c as Buffer); });
     s.on('end', () => { out.set(h.name.replace(/\/$/, ''), { type: h.type ?? 'file', body: Buffer.concat(chunks).toString(), uid: h.uid ?? -1, mode: h.mode ?? 0 }); next(); });
   });
   await new Promise<void>((resolve, reject) => { ex.on('finish', resolve); ex.on('error', reject); stream.pipe(ex); });
