@@ -56,7 +56,8 @@ export function cacheNeeds(ins: ParsedInstruction, stageEnv: Map<string, string>
     if (pk && pk.manager === 'apk' && !pk.options.includes('--no-cache')) add({ target: '/etc/apk/cache', tool: 'apk', home: false });
     const ni = nodeInstall(seg);
     if (ni?.manager === 'npm' && !/npm cache clean/.test(cmd)) add({ target: '/root/.npm', tool: 'npm', home: true });
-    if (ni?.manager === 'yarn' && !/yarn cache clean/.test(cmd)) add({ target: '/usr/local/share/.cache/yarn', tool: 'yarn', home: false });
+    // Yarn 1's cache for root in the official node image; other users keep it under ~/.cache.
+    if (ni?.manager === 'yarn' && !/yarn cache clean/.test(cmd)) add({ target: '/usr/local/share/.cache/yarn', tool: 'yarn', home: true });
     if (ni?.manager === 'pnpm') add({ target: '/root/.local/share/pnpm/store', tool: 'pnpm', home: true });
     if (prog === 'go' && ['build', 'install', 'test', 'generate', 'vet'].includes(argv[1] ?? '')) {
       add({ target: '/root/.cache/go-build', tool: 'go', home: true });

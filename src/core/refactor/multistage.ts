@@ -37,7 +37,10 @@ export interface RefactorResult {
 }
 
 export const VENV = '/opt/venv';
-const DISTROLESS_STATIC = 'gcr.io/distroless/static-debian12';
+const USER_NOTE = 'The container now runs as an unprivileged user: paths the app writes at runtime (data, logs, caches) must be writable by it.';
+// Tagged so the rewrite passes its own untagged-base rule; :nonroot defaults to uid 65532, and the
+// rewrite still writes USER out so the intent is visible.
+const DISTROLESS_STATIC = 'gcr.io/distroless/static-debian12:nonroot';
 
 // ---------------------------------------------------------------------------------------------
 // Ecosystem detection
@@ -370,11 +373,15 @@ function planNode(c: Ctx): PlanResult {
   const builder: Block[] = []; const runtime: Block[] = []; const summary: string[] = []; const notes: string[] = [];
   const runtimePkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
   const stItems = items.filter((i) => i.ins.stage === st.index && i.ins !== st.from);
-  for (const it of stItems) {
+  const isBuildRun = (ins: ParsedInstruction): boolean => ins.keyword === 'RUN' && segments(runCommand(ins)).some((s) => isInstallSeg(s) || isBuildSeg(s, 'node'));
+  const lastBuild = Math.max(-1, ...stItems.map((it, n) => (isBuildRun(it.ins) ? n : -1)));
+  for (const [n, it] of stItems.entries()) {
     const ins = it.ins; const k = st.instructions.indexOf(ins);
     if (RUNTIME_ONLY.has(ins.keyword)) { runtime.push(blockOf(it)); continue; }
+    // A USER after the last build step is for the runtime; the prune must run as the installer did.
+    if (ins.keyword === 'USER') { if (n < lastBuild) builder.push(blockOf(it)); runtime.push(blockOf(it)); continue; }
     builder.push(blockOf(it));
-    if (BOTH.has(ins.keyword) || ins.keyword === 'USER') { runtime.push(blockOf(it)); continue; }
+    if (BOTH.has(ins.keyword)) { runtime.push(blockOf(it)); continue; }
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       const ops = copyOperands(ins);
       const dest = ops ? normalizePath(joinPath(c.wd[k]!, ops.dest)) : appDir;
@@ -503,7 +510,7 @@ function renderPlan(c: Ctx, plan: Plan, header: string[], trailer: string[], run
 }
 
 /** Safe single-stage improvements when the split is not possible: slim base, caches, user. */
-function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, summary: string[]): string {
+function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, summary: string[], notes: string[]): string {
   let cur = text;
   const st = df.stages[0]!;
   const slim = slimFor(st.resolvedBaseImage);
@@ -525,7 +532,7 @@ function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, s
     if (e.length) { cur = applyEdits(cur, e); summary.push(`added BuildKit cache mounts to ${e.length} RUN instruction${e.length > 1 ? 's' : ''}.`); }
   }
   const u = addNonRootUser(cur, undefined, opts.user);
-  if (u.length) { cur = applyEdits(cur, u); summary.push('the final stage now runs as a non-root user.'); }
+  if (u.length) { cur = applyEdits(cur, u); summary.push('the final stage now runs as a non-root user.'); notes.push(USER_NOTE); }
   return cur;
 }
 
@@ -557,7 +564,7 @@ export function refactorToMultiStage(text: string, opts: RefactorOptions = {}): 
   let out: string;
   if ('fail' in plan) {
     notes.push(`Cannot split into stages automatically: ${plan.fail}. Applied the safe subset only.`);
-    out = safeSubset(normalized, df, opts, summary);
+    out = safeSubset(normalized, df, opts, summary, notes);
   } else {
     const runtimeName = st.name && st.name !== 'builder' && st.name !== 'test' ? st.name : 'runtime';
     out = renderPlan(c, plan, header.filter((h) => !/^#\s*syntax\s*=/i.test(h)), trailer, runtimeName);
@@ -568,7 +575,7 @@ export function refactorToMultiStage(text: string, opts: RefactorOptions = {}): 
       if (e.length) { out = applyEdits(out, e); summary.push(`added BuildKit cache mounts to ${e.length} RUN instruction${e.length > 1 ? 's' : ''} (works without a # syntax line).`); }
     }
     const u = addNonRootUser(out, undefined, opts.user);
-    if (u.length) { out = applyEdits(out, u); summary.push('the runtime stage runs as a non-root user.'); }
+    if (u.length) { out = applyEdits(out, u); summary.push('the runtime stage runs as a non-root user.'); notes.push(USER_NOTE); }
     const check = parseDockerfile(out);
     if (check.problems.length) {
       return unchanged([`Internal: the rewrite did not parse (${check.problems[0]!.message}); left unchanged.`]);

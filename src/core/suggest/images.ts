@@ -122,7 +122,7 @@ export function slimFor(ref: string): SlimSuggestion | null {
     // golang: the toolchain is ~800 MB; a CGO_ENABLED=0 binary needs only CA certs and
     // tzdata, which distroless/static carries (scratch carries nothing).
     case 'golang':
-      return { image: 'gcr.io/distroless/static-debian12', kind: 'runtime', estimateBytes: 800 * MB, why: 'a static Go binary needs no toolchain; distroless/static (or scratch) is enough' };
+      return { image: 'gcr.io/distroless/static-debian12:nonroot', kind: 'runtime', estimateBytes: 800 * MB, why: 'a static Go binary needs no toolchain; distroless/static (or scratch) is enough' };
     // rust: release binaries link glibc dynamically by default, so the runtime must be the
     // same Debian release, slim; Alpine-based rust images produce musl binaries.
     case 'rust': {
