@@ -19,14 +19,19 @@
 // images on the same machine (e.g. after the engine's data-root was wiped) skips debootstrap.
 // Bump the versions below whenever what goes into an image changes.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const ROOTFS_VERSION = 'bookworm-minbase-1';
 const IMAGE_VERSION = '1';
 const LABEL = 'com.stagelens.fixture';
 const SUITE = 'bookworm';
+
+/** Every image this script makes (tags), for tests that check Dockerfiles only use these. */
+export const FIXTURE_IMAGES = ['stagelens-fixture/busybox:latest', 'busybox:latest', 'debian:bookworm-slim', 'python:3.12-slim', 'python:3.12'];
 
 const t0 = Date.now();
 const say = (m) => process.stderr.write(`[fixtures] ${m}\n`);
@@ -163,6 +168,32 @@ function debianMirrors() {
   main ??= 'http://deb.debian.org/debian';
   security ??= main.replace(/\/debian\/?$/, '/debian-security');
   return { main, security };
+}
+
+/** Serialises concurrent runs against the same engine (test files run in parallel processes and
+ *  each may ask for the fixtures): the second run waits, then finds the images present. */
+async function acquireLock(host) {
+  const lock = join(cacheDir(), `fixtures-${createHash('sha256').update(host).digest('hex').slice(0, 12)}.lock`);
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      const release = () => { try { if (readFileSync(lock, 'utf8') === String(process.pid)) rmSync(lock); } catch { /* gone */ } };
+      process.on('exit', release);
+      return release;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let holder = NaN;
+    try { holder = Number(readFileSync(lock, 'utf8')); } catch { continue; }
+    let alive = Number.isInteger(holder) && holder > 0;
+    if (alive) { try { process.kill(holder, 0); } catch (e) { alive = e.code === 'EPERM'; } }
+    if (!alive) { rmSync(lock, { force: true }); continue; }
+    if (!told) { say(`waiting for another fixtures run (pid ${holder}) …`); told = true; }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,6 +379,7 @@ async function main() {
   try { await engine.docker(['version', '--format', '{{.Server.Version}}']); } catch (e) {
     throw new Fail(`engine ${opts.host} is not reachable: ${String(e.message).split('\n').pop()}`);
   }
+  const release = await acquireLock(opts.host);
   const done = [];
   const want = (k) => !opts.only || opts.only === k;
   const tasks = [];
@@ -362,14 +394,18 @@ async function main() {
     })());
   }
   const results = await Promise.allSettled(tasks);
+  release();
   for (const line of done) say(line);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   process.stdout.write(`fixtures ready in ${opts.host} (${secs(Date.now() - t0)})\n`);
 }
 
-main().catch((e) => {
-  const msg = e instanceof Fail ? e.message : (e?.stack ?? String(e));
-  process.stderr.write(`[fixtures] failed: ${msg}\n`);
-  process.exit(1);
-});
+// Runs only as a program, so tests can import FIXTURE_IMAGES without building anything.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    const msg = e instanceof Fail ? e.message : (e?.stack ?? String(e));
+    process.stderr.write(`[fixtures] failed: ${msg}\n`);
+    process.exit(1);
+  });
+}
