@@ -1,7 +1,6 @@
 // The stage panel. Renders into light DOM so media/panel.css (theme variables only) styles it;
 // every Dockerfile- or image-derived string goes through Lit text bindings, never as HTML.
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
@@ -11,6 +10,11 @@ import { baseLabel, filesystemLayers, splitBytes, stageLabel } from '../src/vsco
 import { loadState, post, saveState } from './vscodeApi';
 
 const EMPTY: PanelState = { document: null, report: null, stale: false, facts: null, comparison: null, progress: null, notice: null };
+
+/** Bar width as a percentage string, clamped; applied through CSSOM in `updated()`. */
+function pct(fraction: number): string {
+  return Number.isFinite(fraction) ? String(Math.min(100, Math.max(0, fraction * 100)).toFixed(2)) : '0';
+}
 
 class StageLensApp extends LitElement {
   private state: PanelState = EMPTY;
@@ -37,6 +41,12 @@ class StageLensApp extends LitElement {
     else if (m.type === 'progress') this.setPanelState({ ...this.state, progress: m.progress });
     else if (m.type === 'focusStage') void this.focusStage(m.stageIndex);
   };
+
+  // The CSP has no 'unsafe-inline' for styles, so a style attribute would be blocked; widths go
+  // through CSSOM, which the policy allows.
+  protected override updated(): void {
+    for (const el of this.querySelectorAll<HTMLElement>('[data-pct]')) el.style.width = `${el.dataset.pct ?? '0'}%`;
+  }
 
   private setPanelState(s: PanelState): void {
     this.state = s;
@@ -111,7 +121,7 @@ class StageLensApp extends LitElement {
             <div class="chart-row ${isFin ? 'final' : ''}" data-chart-stage=${s.index}>
               <span class="chart-label">${stageLabel(s)}${isFin ? html` <vscode-badge>final</vscode-badge>` : nothing}</span>
               <span class="bar" aria-hidden="true">
-                <span class="bar-base" style=${styleMap({ width: `${(base / max) * 100}%` })}></span><span class="bar-added" style=${styleMap({ width: `${(added / max) * 100}%` })}></span>
+                <span class="bar-base" data-pct=${pct(base / max)}></span><span class="bar-added" data-pct=${pct(added / max)}></span>
               </span>
               <span class="chart-size">${s.error ? 'failed' : formatBytes(s.sizeBytes)}</span>
             </div>`;
@@ -167,7 +177,7 @@ class StageLensApp extends LitElement {
   private renderLayer(l: LayerReport, max: number, fromBase: boolean): TemplateResult {
     const text = (l.instruction ?? l.createdBy).split(/\r?\n/)[0] ?? '';
     const body = html`
-      <span class="layer-bar" aria-hidden="true"><span class="bar-added" style=${styleMap({ width: `${(l.sizeBytes / max) * 100}%` })}></span></span>
+      <span class="layer-bar" aria-hidden="true"><span class="bar-added" data-pct=${pct(l.sizeBytes / max)}></span></span>
       <span class="layer-size">${l.empty ? '0 B' : formatBytes(l.sizeBytes)}</span>
       <code class="layer-text" title=${l.instruction ?? l.createdBy}>${text}</code>
       <span class="layer-meta">${l.line !== null ? `line ${l.line}` : ''}${l.cached ? ' · cached' : ''}${l.durationMs !== null ? ` · ${formatDuration(l.durationMs)}` : ''}</span>`;

@@ -3,16 +3,16 @@
 import { refactorToMultiStage } from '../core/refactor';
 import { analyzeDockerfile } from '../core/suggest';
 import { finalStage } from '../core/report';
-import { analyzeStages, type ProgressEvent as EngineProgressEvent } from '../engine/analyze';
-import { cleanUpImages } from '../engine/cleanup';
-import { connectEngine, listEndpoints } from '../engine/connection';
-import { analyzeImageLayers } from '../engine/layers';
+import type { ProgressEvent as EngineProgressEvent } from '../engine/analyze';
 import type { Analyzer, AnalyzerEvent, Suggester } from './services';
 import { UserFacingError } from './services';
+
+const loadEngine = () => import('./engineModule');
 
 export function createAnalyzer(): Analyzer {
   return {
     async analyze(opts) {
+      const { connectEngine, analyzeStages } = await loadEngine();
       const connection = await connectEngine({ explicit: opts.endpoint || undefined, signal: opts.signal });
       return analyzeStages({
         dockerfilePath: opts.dockerfile,
@@ -28,6 +28,7 @@ export function createAnalyzer(): Analyzer {
       });
     },
     async cleanUp(endpoint, signal) {
+      const { connectEngine, cleanUpImages } = await loadEngine();
       const { docker } = await connectEngine({ explicit: endpoint || undefined, signal });
       const res = await cleanUpImages(docker);
       if (res.failed.length && !res.removed.length) {
@@ -37,11 +38,13 @@ export function createAnalyzer(): Analyzer {
       return { removed: res.removed.length, freedBytes: null };
     },
     async listEndpoints() {
+      const { listEndpoints } = await loadEngine();
       return listEndpoints().map((c) => ({ label: c.label, endpoint: c.url, detail: c.description ? `${c.source} — ${c.description}` : c.source }));
     },
     async finalImageFacts(report, endpoint, signal) {
       const fin = finalStage(report);
       if (!fin?.imageId) return null;
+      const { connectEngine, analyzeImageLayers } = await loadEngine();
       const { docker } = await connectEngine({ explicit: endpoint || undefined, signal });
       const { report: contents } = await analyzeImageLayers(docker, fin.imageId, { analysis: report, signal });
       const names = (xs: { path: string }[]): string[] => [...new Set(xs.map((x) => x.path.split('/').pop() ?? x.path))].sort();
