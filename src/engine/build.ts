@@ -160,5 +160,6 @@ export function engineMessage(err: unknown): string {
   const e = err as { json?: { message?: string } | string; message?: string };
   if (e?.json && typeof e.json === 'object' && e.json.message) return e.json.message;
   if (typeof e?.json === 'string' && e.json.trim()) return e.json.trim();
-  return String(e?.message ?? err);
+  // docker-modem prefixes "(HTTP code 400) bad parameter - "; the rest is the engine's text.
+  return String(e?.message ?? err).replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '').trim();
 }

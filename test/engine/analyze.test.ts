@@ -1,0 +1,252 @@
+// Per-stage analysis against the private test engine, with both builders: sizes agree with
+// the engine's own inspect, a known 20 MiB layer maps to its line, FROM <stage> inherits
+// layers as fromBase, failures and cancellation leave a truthful report and no stray tags.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { analyzeStages, stageImageRepo, LABELS } from '../../src/engine/analyze';
+import { cleanUpImages, listStageLensImages } from '../../src/engine/cleanup';
+import type { AnalysisReport } from '../../src/core/report';
+import { BUSYBOX, contextWith, engine, nonce } from './util';
+
+const MiB20 = 20 * 1024 * 1024;
+
+const MULTI = (n: string): string => [
+  `FROM ${BUSYBOX} AS builder`, //                         1
+  `ENV NONCE=${n}`, //                                     2
+  'RUN dd if=/dev/zero of=/big bs=1M count=20 2>/dev/null', // 3
+  'WORKDIR /app', //                                       4
+  'COPY hello.txt .', //                                   5
+  '', //                                                   6
+  'FROM builder AS child', //                              7
+  'RUN echo child > /child', //                            8
+  '', //                                                   9
+  `FROM ${BUSYBOX}`, //                                   10
+  'COPY --from=child /app/hello.txt /hello.txt', //       11
+  'CMD ["cat", "/hello.txt"]', //                         12
+  '',
+].join('\n');
+
+async function tagsOf(repo: string): Promise<string[]> {
+  const { connection } = await engine();
+  const imgs = await connection.docker.listImages();
+  return imgs.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${repo}:`));
+}
+
+for (const builder of ['buildkit', 'classic'] as const) {
+  test(`${builder}: every stage is built, measured like the engine measures it, and mapped to its lines`, { timeout: 300_000 }, async () => {
+    const { connection, host } = await engine();
+    const dir = contextWith({ 'Dockerfile': MULTI(nonce()), 'hello.txt': 'hello\n' });
+    const events: string[] = [];
+    const report = await analyzeStages({
+      dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder, network: 'none',
+      onProgress: (e) => { events.push(e.type); },
+    });
+    assert.equal(report.engine.builder, builder);
+    assert.equal(report.engine.endpoint, host);
+    assert.equal(report.stages.length, 3);
+    for (const s of report.stages) assert.equal(s.error, null, `stage ${s.index}: ${s.error?.message}`);
+    assert.deepEqual(report.stages.map((s) => s.final), [false, false, true]);
+    assert.ok(events.includes('stage-start') && events.includes('stage-finish'));
+    assert.ok(events.includes(builder === 'buildkit' ? 'vertex' : 'classic'));
+
+    const docker = connection.docker;
+    const busybox = await docker.getImage(BUSYBOX).inspect();
+    for (const s of report.stages) {
+      const info = await docker.getImage(s.imageId!).inspect();
+      assert.equal(s.sizeBytes, info.Size, `stage ${s.index} size must equal GET /images/{id}/json Size`);
+      assert.equal(s.addedBytes, s.sizeBytes! - s.baseSizeBytes!);
+      assert.equal(info.Config.Labels?.[LABELS.managed], 'true');
+      assert.equal(info.Config.Labels?.[LABELS.hash], report.dockerfileHash);
+      const tagged = await docker.getImage(s.tag!).inspect();
+      assert.equal(tagged.Id, s.imageId, `${s.tag} points at the stage image`);
+      assert.ok(s.tag!.startsWith(`${stageImageRepo(report.dockerfileHash!)}:`));
+      const history = await docker.getImage(s.imageId!).history();
+      assert.equal(s.layers.length, history.length);
+    }
+    const [b, child, last] = report.stages as [typeof report.stages[0], typeof report.stages[0], typeof report.stages[0]];
+    assert.equal(b.baseSizeBytes, busybox.Size);
+    const big = b.layers.find((l) => l.line === 3)!;
+    assert.ok(big, 'the dd layer maps to line 3');
+    assert.ok(Math.abs(big.sizeBytes - MiB20) / MiB20 < 0.01, `20 MiB layer measured ${big.sizeBytes}`);
+    assert.equal(big.fromBase, false);
+    assert.match(big.instruction!, /^RUN dd if=\/dev\/zero/);
+    assert.ok(b.addedBytes! >= MiB20 && b.addedBytes! < MiB20 * 1.01);
+    assert.deepEqual(b.layers.filter((l) => !l.fromBase && !l.buildLabel).map((l) => l.line), [2, 3, 4, 5]);
+    assert.equal(b.layers.find((l) => l.line === 2)!.empty, true);
+    if (builder === 'buildkit') assert.equal(typeof big.cached, 'boolean');
+
+    // FROM builder: the 20 MiB came with FROM; the child's own layer is line 8.
+    assert.equal(child.baseStage, 0);
+    assert.equal(child.baseSizeBytes, b.sizeBytes);
+    const inherited = child.layers.find((l) => l.origin?.line === 3)!;
+    assert.ok(inherited && inherited.fromBase && inherited.line === null);
+    assert.deepEqual(child.layers.filter((l) => !l.fromBase && !l.buildLabel).map((l) => l.line), [8]);
+    assert.ok(child.addedBytes! < 1000);
+
+    assert.equal(last.name, null);
+    assert.deepEqual(last.layers.filter((l) => !l.fromBase && !l.buildLabel).map((l) => [l.line, l.instruction]), [[11, 'COPY --from=child /app/hello.txt /hello.txt'], [12, 'CMD ["cat", "/hello.txt"]']]);
+    assert.ok(last.sizeBytes! < b.sizeBytes!, 'the final stage leaves the 20 MiB behind');
+    assert.ok(report.contextBytes! > 0);
+    await cleanUpImages(docker, { dockerfile: join(dir, 'Dockerfile') });
+  });
+
+  test(`${builder}: a failing RUN in a middle stage is reported on its line; earlier and independent stages are measured`, { timeout: 300_000 }, async () => {
+    const { connection } = await engine();
+    const text = [
+      `FROM ${BUSYBOX} AS one`, //              1
+      `RUN echo ${nonce()} > /one`, //          2
+      'FROM one AS two', //                     3
+      'RUN echo about to fail && \\', //        4
+      '    exit 3', //                          5
+      'FROM one AS three', //                   6
+      'RUN echo three > /three', //             7
+      'FROM two AS four', //                    8
+      'RUN echo never', //                      9
+      '',
+    ].join('\n');
+    const dir = contextWith({ Dockerfile: text });
+    const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder, network: 'none' });
+    const [one, two, three, four] = report.stages;
+    assert.equal(one!.error, null);
+    assert.ok(one!.sizeBytes! > 0);
+    assert.equal(two!.imageId, null);
+    assert.equal(two!.error!.line, 4);
+    assert.match(two!.error!.message, /exit code: 3|non-zero code: 3/);
+    assert.equal(three!.error, null, 'a stage that does not need the failed one is still built');
+    assert.ok(three!.layers.some((l) => l.line === 7));
+    assert.match(four!.error!.message, /not built: depends on failed stage two/);
+    assert.equal((await tagsOf(stageImageRepo(report.dockerfileHash!))).some((t) => t.endsWith(':two') || t.endsWith(':four')), false);
+    await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+  });
+
+  test(`${builder}: cancelling mid-build returns promptly and leaves no tag`, { timeout: 120_000 }, async () => {
+    const { connection } = await engine();
+    const text = `FROM ${BUSYBOX} AS slow\nRUN echo ${nonce()} && sleep 30\nFROM slow AS after\nRUN echo after\n`;
+    const dir = contextWith({ Dockerfile: text });
+    const ctl = new AbortController();
+    let abortedAt = 0;
+    const report: AnalysisReport = await analyzeStages({
+      dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder, network: 'none', signal: ctl.signal,
+      onProgress: (e) => {
+        const running = (e.type === 'vertex' && e.line === 2 && e.started !== null) || (e.type === 'classic' && /Running in/.test(e.text));
+        if (running && !abortedAt) { abortedAt = Date.now() + 1000; setTimeout(() => ctl.abort(), 1000); }
+      },
+    });
+    const took = Date.now() - abortedAt;
+    assert.ok(abortedAt > 0, 'the sleep step started');
+    assert.ok(took < 5000, `returned ${took} ms after the abort`);
+    assert.equal(report.cancelled, true);
+    assert.deepEqual(report.stages.map((s) => s.imageId), [null, null]);
+    assert.match(report.stages[0]!.error!.message, /cancelled/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(await tagsOf(stageImageRepo(report.dockerfileHash!)), []);
+    const running = await connection.docker.listContainers();
+    assert.equal(running.filter((c) => /sleep 30/.test(c.Command)).length, 0, 'the engine stopped the build container');
+  });
+}
+
+test('buildkit: RUN --mount=type=cache works without a # syntax line and the cache is shared between stages', { timeout: 120_000 }, async () => {
+  const { connection } = await engine();
+  const n = nonce();
+  const text = [
+    `FROM ${BUSYBOX} AS writer`,
+    `RUN --mount=type=cache,target=/cache,id=sl-${n} echo ${n} > /cache/n`,
+    `FROM ${BUSYBOX} AS reader`,
+    `RUN --mount=type=cache,target=/cache,id=sl-${n} cp /cache/n /n && test -s /n`,
+    '',
+  ].join('\n');
+  const dir = contextWith({ Dockerfile: text });
+  const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder: 'buildkit', network: 'none' });
+  for (const s of report.stages) assert.equal(s.error, null, s.error?.message);
+  assert.deepEqual(report.stages.map((s) => s.layers.filter((l) => !l.fromBase).map((l) => l.line)), [[2], [4]]);
+  assert.ok(report.stages[0]!.addedBytes! < 100, 'cache contents stay out of the image');
+  await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+});
+
+for (const builder of ['buildkit', 'classic'] as const) {
+  test(`${builder}: # escape= and line continuations map to the right line ranges; ARG before FROM resolves the base`, { timeout: 120_000 }, async () => {
+    const { connection } = await engine();
+    const text = [
+      '# escape=`', //                        1
+      `ARG BASE=${BUSYBOX}`, //               2
+      'FROM ${BASE} AS e', //                 3
+      `RUN echo ${nonce()} \``, //             4
+      '    one two > /x', //                  5
+      'ENV WINPATH=C:\\app', //               6
+      'RUN cat /x && `', //                   7
+      '    # a comment inside the continuation', // 8
+      '    echo done', //                     9
+      '',
+    ].join('\n');
+    const dir = contextWith({ Dockerfile: text });
+    const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder, network: 'none' });
+    const s = report.stages[0]!;
+    assert.equal(s.error, null, s.error?.message);
+    assert.equal(s.baseImage, BUSYBOX);
+    assert.deepEqual(s.layers.filter((l) => !l.fromBase && !l.buildLabel).map((l) => [l.line, l.endLine]), [[4, 5], [6, 6], [7, 9]]);
+    await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+  });
+}
+
+test('buildkit: a heredoc maps to its whole range, or, on an engine whose frontend lacks heredocs, the error names a line inside it', { timeout: 120_000 }, async () => {
+  const { connection } = await engine();
+  const text = [`FROM ${BUSYBOX} AS h`, 'RUN <<EOF', `echo ${nonce()} > /h`, 'EOF', 'RUN cat /h', ''].join('\n');
+  const dir = contextWith({ Dockerfile: text });
+  const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder: 'buildkit', network: 'none' });
+  const s = report.stages[0]!;
+  if (s.error) {
+    assert.ok(s.error.line !== null && s.error.line >= 2 && s.error.line <= 4, `error line ${s.error.line}: ${s.error.message}`);
+  } else {
+    assert.deepEqual(s.layers.filter((l) => !l.fromBase).map((l) => [l.line, l.endLine]), [[2, 4], [5, 5]]);
+  }
+  await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+});
+
+test('a # syntax= frontend the engine cannot pull is explained plainly', { timeout: 120_000 }, async () => {
+  const { connection } = await engine();
+  const text = `# syntax=stagelens.invalid/no-such-frontend:${nonce()}\nFROM ${BUSYBOX}\nRUN true\n`;
+  const dir = contextWith({ Dockerfile: text });
+  const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder: 'buildkit', network: 'none' });
+  const e = report.stages[0]!.error!;
+  assert.match(e.message, /# syntax=.*directive makes BuildKit pull stagelens\.invalid\/no-such-frontend/);
+  assert.match(e.message, /remove the line/);
+  assert.equal(e.line, 1);
+});
+
+test('.dockerignore: an excluded large file is not sent (contextBytes shows it) and is absent in the build', { timeout: 120_000 }, async () => {
+  const { connection } = await engine();
+  const text = `FROM ${BUSYBOX} AS c\nCOPY . /ctx\nRUN test ! -e /ctx/big.bin && test -e /ctx/small.txt && echo ${nonce()}\n`;
+  const big = Buffer.alloc(30_000_000, 1);
+  const ignored = contextWith({ 'Dockerfile': text, 'small.txt': 'x', 'big.bin': big, '.dockerignore': 'big.bin\n' });
+  const r1 = await analyzeStages({ dockerfilePath: join(ignored, 'Dockerfile'), contextDir: ignored, connection, network: 'none' });
+  assert.equal(r1.stages[0]!.error, null, r1.stages[0]!.error?.message);
+  assert.ok(r1.contextBytes! < 100_000, `context ${r1.contextBytes} bytes`);
+  const plain = contextWith({ 'Dockerfile': text.replace('test ! -e /ctx/big.bin', 'test -s /ctx/big.bin'), 'small.txt': 'x', 'big.bin': big });
+  const r2 = await analyzeStages({ dockerfilePath: join(plain, 'Dockerfile'), contextDir: plain, connection, network: 'none' });
+  assert.equal(r2.stages[0]!.error, null, r2.stages[0]!.error?.message);
+  assert.ok(r2.contextBytes! > 30_000_000);
+  await cleanUpImages(connection.docker, { dockerfile: join(ignored, 'Dockerfile') });
+  await cleanUpImages(connection.docker, { dockerfile: join(plain, 'Dockerfile') });
+});
+
+test('unsaved text is built instead of the file on disk; --target builds only what the target needs', { timeout: 120_000 }, async () => {
+  const { connection } = await engine();
+  const dir = contextWith({ Dockerfile: 'this is not what gets built\n' });
+  const text = `FROM ${BUSYBOX} AS a\nRUN echo ${nonce()} > /a\nFROM ${BUSYBOX} AS unrelated\nRUN exit 1\nFROM a AS t\nRUN echo t\n`;
+  const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, text, target: 't', connection, network: 'none' });
+  assert.deepEqual(report.stages.map((s) => [s.name, s.error, s.final]), [['a', null, false], ['t', null, true]]);
+});
+
+test('cleanup finds and removes exactly Stage Lens images', { timeout: 120_000 }, async () => {
+  const { connection } = await engine();
+  const dir = contextWith({ Dockerfile: `FROM ${BUSYBOX} AS a\nRUN echo ${nonce()} > /a\n` });
+  const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, network: 'none' });
+  const mine = (await listStageLensImages(connection.docker)).filter((i) => i.dockerfile === join(dir, 'Dockerfile'));
+  assert.deepEqual(mine.map((i) => i.id), [report.stages[0]!.imageId]);
+  assert.ok(mine[0]!.tags.includes(report.stages[0]!.tag!));
+  const { removed } = await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+  assert.deepEqual(removed, [report.stages[0]!.imageId]);
+  assert.ok(await connection.docker.getImage(BUSYBOX).inspect(), 'the fixture image is untouched');
+  assert.equal((await listStageLensImages(connection.docker)).filter((i) => i.dockerfile === join(dir, 'Dockerfile')).length, 0);
+});

@@ -1,0 +1,81 @@
+// `stagelens analyze` as a user runs it: exit codes 0/1/2/3, the table, --json, masked secrets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { cleanUpImages } from '../../src/engine/cleanup';
+import { BUSYBOX, contextWith, engine, nonce } from './util';
+
+const root = join(__dirname, '..', '..');
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'analyze', ...args], { cwd: root, env: { ...process.env, DOCKER_HOST: '' } });
+    let stdout = ''; let stderr = '';
+    p.stdout.on('data', (d: Buffer) => { stdout += d; });
+    p.stderr.on('data', (d: Buffer) => { stderr += d; });
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 }));
+  });
+}
+
+test('exit 0: a table with every stage, the final image and the endpoint used', { timeout: 180_000 }, async () => {
+  const { host, connection } = await engine();
+  const dir = contextWith({ Dockerfile: `FROM ${BUSYBOX} AS deps\nRUN echo ${nonce()} > /d\nFROM deps AS app\nCMD ["sh"]\n` });
+  const r = await cli([join(dir, 'Dockerfile'), '--host', host, '--network', 'none']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^STAGE\s+BASE\s+SIZE\s+ADDED\s+LAYERS\s+TIME/m);
+  assert.match(r.stdout, /^deps \(#0\)\s+stagelens-fixture\/busybox:latest\s+\S+ \S*B/m);
+  assert.match(r.stdout, /^app \(#1\) \*\s+stage deps/m);
+  assert.match(r.stdout, /Final image: stagelens\/[0-9a-f]{12}:app/);
+  assert.ok(r.stdout.includes(`Engine: ${host} (--host/setting)`));
+  assert.match(r.stderr, /stage deps \(1\/2, buildkit\)/);
+  await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+});
+
+test('--json prints the AnalysisReport; secret build args never appear in clear', { timeout: 180_000 }, async () => {
+  const { host, connection } = await engine();
+  const secret = `s3cr3t-${nonce()}`;
+  const dir = contextWith({ Dockerfile: `FROM ${BUSYBOX} AS a\nARG API_TOKEN\nARG VERSION\nRUN echo "$VERSION" > /v && test -n "$API_TOKEN"\n` });
+  const r = await cli([join(dir, 'Dockerfile'), '--host', host, '--network', 'none', '--json', '--build-arg', `API_TOKEN=${secret}`, '--build-arg', 'VERSION=7.7.7', '--builder', 'classic']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { schemaVersion: number; engine: { builder: string }; stages: { layers: { createdBy: string; line: number | null }[] }[] };
+  assert.equal(report.schemaVersion, 1);
+  assert.equal(report.engine.builder, 'classic');
+  const run = report.stages[0]!.layers.find((l) => l.line === 4)!;
+  assert.ok(run.createdBy.includes('API_TOKEN=***'), run.createdBy);
+  assert.ok(run.createdBy.includes('VERSION=7.7.7'));
+  assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
+  await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+});
+
+test('exit 1 when a stage fails, with the line and the engine message', { timeout: 180_000 }, async () => {
+  const { host } = await engine();
+  const dir = contextWith({ Dockerfile: `FROM ${BUSYBOX} AS a\nRUN echo ${nonce()}\nRUN exit 7\n` });
+  const r = await cli([join(dir, 'Dockerfile'), '--host', host, '--network', 'none']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /a \(#0\): line 3: .*exit code: 7/);
+});
+
+test('exit 2 for a missing file or a file without FROM', async () => {
+  const { host } = await engine();
+  const missing = await cli(['/nonexistent/Dockerfile', '--host', host]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no such file/);
+  const dir = contextWith({ 'notes.txt': 'just some text\n' });
+  const notDockerfile = await cli([join(dir, 'notes.txt'), '--host', host]);
+  assert.equal(notDockerfile.code, 2);
+  assert.match(notDockerfile.stderr, /not a Dockerfile: it has no FROM/);
+  const badBuilder = await cli([join(dir, 'notes.txt'), '--builder', 'turbo']);
+  assert.equal(badBuilder.code, 2);
+});
+
+test('exit 3 within seconds when the engine is unreachable, naming the endpoint', async () => {
+  const dir = contextWith({ Dockerfile: `FROM ${BUSYBOX}\n` });
+  const r = await cli([join(dir, 'Dockerfile'), '--host', 'tcp://127.0.0.1:1']);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /Cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:1 .*Start Docker/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, 'one plain line, no stack trace');
+  assert.ok(r.ms < 8000, `took ${r.ms} ms`);
+});
