@@ -1,7 +1,7 @@
 // BuildKit cache mounts (and their non-BuildKit fallback): package-manager caches belong in a
 // cache that survives between builds, not in an image layer.
 import { parseDockerfile, parseMountOptions, type ParsedDockerfile, type ParsedInstruction } from '../dockerfile/parse';
-import { commandWords, installedPackages, nodeInstall, normalizePath, pipInstall, runCommand, segments } from '../suggest/shell';
+import { commandWords, installedPackages, nodeInstall, normalizePath, pipInstall, runCommand, runSegments } from '../suggest/shell';
 import { eolOf, type TextEdit } from './edits';
 
 export interface CacheNeed {
@@ -35,6 +35,7 @@ const isRootUser = (u: string | null): boolean => u === null || /^(root|0)(:(roo
 export function cacheNeeds(ins: ParsedInstruction, stageEnv: Map<string, string>, user: string | null): CacheNeed[] {
   if (ins.keyword !== 'RUN') return [];
   const cmd = runCommand(ins);
+  const segs = runSegments(ins);
   const have = new Set(cacheTargets(ins));
   const needs: CacheNeed[] = [];
   const add = (n: CacheNeed): void => {
@@ -43,7 +44,7 @@ export function cacheNeeds(ins: ParsedInstruction, stageEnv: Map<string, string>
     needs.push(n);
   };
   const removesAptLists = /rm\s+(-\w+\s+)*\S*\/var\/lib\/apt\/lists/.test(cmd);
-  for (const seg of segments(cmd)) {
+  for (const seg of segs) {
     const pip = pipInstall(seg);
     if (pip && !pip.includes('--no-cache-dir') && !stageEnv.has('PIP_NO_CACHE_DIR') && !commandWords(seg).env.PIP_NO_CACHE_DIR) add({ target: '/root/.cache/pip', tool: 'pip', home: true });
     const { argv } = commandWords(seg);
@@ -75,23 +76,21 @@ export function cacheNeeds(ins: ParsedInstruction, stageEnv: Map<string, string>
 
 /** Walks every RUN with the ENV names and USER in effect at that point of its stage. */
 export function forEachRun(df: ParsedDockerfile, fn: (ins: ParsedInstruction, env: Map<string, string>, user: string | null) => void): void {
+  // A stage built FROM another stage inherits its ENV names and USER. Base stages always come
+  // earlier, so each stage's result is kept and reused: walking every base chain again was
+  // cubic in the stage count (10,000 chained stages hung; reliability suite finding).
+  const inherited: { names: string[]; user: string | null }[] = [];
   for (const st of df.stages) {
     const env = new Map<string, string>();
-    let user: string | null = null;
-    // A stage built FROM another stage inherits its ENV and USER.
-    const chain: ParsedInstruction[] = [];
-    const seen = new Set<number>();
-    let b = st.baseStage;
-    while (b !== null && !seen.has(b)) { seen.add(b); chain.unshift(...df.stages[b]!.instructions); b = df.stages[b]!.baseStage; }
-    for (const ins of chain) {
-      if (ins.keyword === 'USER') user = ins.args.trim();
-      if (ins.keyword === 'ENV') for (const k of envNames(ins)) env.set(k, '');
-    }
+    const base = st.baseStage !== null && st.baseStage < st.index ? inherited[st.baseStage] : undefined;
+    let user: string | null = base?.user ?? null;
+    for (const k of base?.names ?? []) env.set(k, '');
     for (const ins of st.instructions) {
       if (ins.keyword === 'USER') user = ins.args.trim();
       if (ins.keyword === 'ENV') for (const [k, v] of envPairs(ins)) env.set(k, v);
       if (ins.keyword === 'RUN') fn(ins, env, user);
     }
+    inherited[st.index] = { names: [...env.keys()], user };
   }
 }
 
@@ -118,21 +117,23 @@ function afterKeyword(ins: ParsedInstruction): { line: number; character: number
   return { line: ins.range.start.line, character: ins.range.start.character + kwLen };
 }
 
+/** The edit that adds mounts for `needs` to one RUN (seed style: one `--mount` per continuation line). */
+export function mountEditFor(ins: ParsedInstruction, needs: CacheNeed[], eol: string, esc: string): TextEdit {
+  const pos = afterKeyword(ins);
+  return { range: { start: pos, end: pos }, newText: needs.map((n) => ` ${mountText(n)} ${esc}${eol}   `).join('') };
+}
+
 /**
- * Adds BuildKit cache mounts (seed style: one `--mount` per continuation line) to every RUN
- * that fills a package-manager cache. Needs BuildKit; works without a `# syntax=` line.
+ * Adds BuildKit cache mounts to every RUN that fills a package-manager cache. Needs BuildKit;
+ * works without a `# syntax=` line.
  */
 export function addCacheMounts(text: string, parsed?: ParsedDockerfile, only?: (ins: ParsedInstruction, need: CacheNeed) => boolean): TextEdit[] {
   const df = parsed ?? parseDockerfile(text);
   const eol = eolOf(text);
-  const esc = df.escapeChar;
   const edits: TextEdit[] = [];
   forEachRun(df, (ins, env, user) => {
     const needs = cacheNeeds(ins, env, user).filter((n) => !only || only(ins, n));
-    if (needs.length === 0) return;
-    const pos = afterKeyword(ins);
-    const newText = needs.map((n) => ` ${mountText(n)} ${esc}${eol}   `).join('');
-    edits.push({ range: { start: pos, end: pos }, newText });
+    if (needs.length) edits.push(mountEditFor(ins, needs, eol, df.escapeChar));
   });
   return edits;
 }
@@ -145,6 +146,26 @@ export function posIn(ins: ParsedInstruction, offset: number): { line: number; c
   return { line, character };
 }
 
+/** Edits that keep the given tools' caches out of one RUN's layer without BuildKit. */
+export function cleanupEditsFor(ins: ParsedInstruction, tools: Set<CacheNeed['tool']>): TextEdit[] {
+  if (ins.heredocs.length > 0 || ins.args.trim().startsWith('[')) return [];
+  const edits: TextEdit[] = [];
+  const insertAfter = (re: RegExp, what: string): void => {
+    const m = re.exec(ins.text);
+    if (!m) return;
+    const p = posIn(ins, m.index + m[0].length);
+    edits.push({ range: { start: p, end: p }, newText: what });
+  };
+  if (tools.has('pip')) insertAfter(/\bpip[\d.]*\s+install\b/, ' --no-cache-dir');
+  if (tools.has('apk')) insertAfter(/\bapk\s+add\b/, ' --no-cache');
+  const tail: string[] = [];
+  if (tools.has('apt')) tail.push('rm -rf /var/lib/apt/lists/*');
+  if (tools.has('npm')) tail.push('npm cache clean --force');
+  if (tools.has('yarn')) tail.push('yarn cache clean');
+  if (tail.length) edits.push({ range: { start: ins.range.end, end: ins.range.end }, newText: ' && ' + tail.join(' && ') });
+  return edits;
+}
+
 /**
  * Without BuildKit: keep caches out of layers with the tools' own switches and cleanup in the
  * same RUN (`pip --no-cache-dir`, `apk --no-cache`, apt lists removed, npm/yarn cache cleaned).
@@ -153,22 +174,8 @@ export function addCacheCleanup(text: string, parsed?: ParsedDockerfile, only?: 
   const df = parsed ?? parseDockerfile(text);
   const edits: TextEdit[] = [];
   forEachRun(df, (ins, env, user) => {
-    if (ins.heredocs.length > 0 || ins.args.trim().startsWith('[')) return;
     const needs = cacheNeeds(ins, env, user).filter((n) => !only || only(ins, n));
-    const tools = new Set(needs.map((n) => n.tool));
-    const insertAfter = (re: RegExp, what: string): void => {
-      const m = re.exec(ins.text);
-      if (!m) return;
-      const p = posIn(ins, m.index + m[0].length);
-      edits.push({ range: { start: p, end: p }, newText: what });
-    };
-    if (tools.has('pip')) insertAfter(/\bpip[\d.]*\s+install\b/, ' --no-cache-dir');
-    if (tools.has('apk')) insertAfter(/\bapk\s+add\b/, ' --no-cache');
-    const tail: string[] = [];
-    if (tools.has('apt')) tail.push('rm -rf /var/lib/apt/lists/*');
-    if (tools.has('npm')) tail.push('npm cache clean --force');
-    if (tools.has('yarn')) tail.push('yarn cache clean');
-    if (tail.length) edits.push({ range: { start: ins.range.end, end: ins.range.end }, newText: ' && ' + tail.join(' && ') });
+    edits.push(...cleanupEditsFor(ins, new Set(needs.map((n) => n.tool))));
   });
   return edits;
 }

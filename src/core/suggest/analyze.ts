@@ -5,7 +5,8 @@
 import { baseChain, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type ParsedStage, type Span } from '../dockerfile/parse';
 import { dockerfileHash } from '../hash';
 import type { AnalysisReport } from '../report';
-import { posIn, addCacheCleanup, addCacheMounts, cacheNeeds, envPairs, forEachRun, type CacheNeed } from '../refactor/mounts';
+import { eolOf } from '../refactor/edits';
+import { cacheNeeds, cleanupEditsFor, envPairs, forEachRun, mountEditFor, posIn, type CacheNeed } from '../refactor/mounts';
 import { refactorToMultiStage, splitPipArgs, type RefactorResult } from '../refactor/multistage';
 import { isBuildPackage, toolchainEstimate } from '../refactor/packages';
 import { addNonRootUser, finalUser, isRootUser } from '../refactor/user';
@@ -13,7 +14,7 @@ import { isToolchainImage, parseImageRef, slimFor } from './images';
 import { readPragmas, suppressed } from './pragmas';
 import {
   commandWords, copyOperands, installedPackages, joinPath, nodeInstall, nodeInstallIsProduction, normalizePath,
-  pipInstall, removedPaths, runCommand, segments,
+  pipInstall, removedPaths, runCommand, runSegments,
 } from './shell';
 import type { ContextInfo, Finding, Fix, RuleId, Severity } from './types';
 import { RULES } from './types';
@@ -54,6 +55,7 @@ function spanOf(a: ParsedInstruction, b: ParsedInstruction = a): Span {
 }
 
 const cmdOf = (ins: ParsedInstruction): string => runCommand(ins);
+const segsOf = (ins: ParsedInstruction): string[] => runSegments(ins);
 
 /** The refactor fix, offered only when it really splits the file into stages. */
 function splitFix(c: Ctx): Fix | undefined {
@@ -69,7 +71,7 @@ function ruleBuildTools(c: Ctx, out: Draft[]): void {
     // Installing and removing in the same RUN is the right single-stage pattern.
     if (/\bapk\s+del\b|\bapt-get\s+(purge|remove|autoremove)\b|\bapt\s+(purge|remove)\b/.test(cmd)) continue;
     const pkgs: string[] = [];
-    for (const seg of segments(cmd)) { const pk = installedPackages(seg); if (pk) pkgs.push(...pk.packages.filter(isBuildPackage)); }
+    for (const seg of segsOf(ins)) { const pk = installedPackages(seg); if (pk) pkgs.push(...pk.packages.filter(isBuildPackage)); }
     if (!pkgs.length) continue;
     out.push({
       id: 'build-tools-in-final', span: spanOf(ins),
@@ -89,7 +91,7 @@ function ruleDevDeps(c: Ctx, out: Draft[]): void {
     if (ins.keyword === 'FROM') nodeEnv = null;
     if (ins.keyword !== 'RUN') continue;
     const what: string[] = [];
-    for (const seg of segments(cmdOf(ins))) {
+    for (const seg of segsOf(ins)) {
       const pa = pipInstall(seg);
       if (pa) { const { dev } = splitPipArgs(pa); const names = dev.filter((d) => !d.startsWith('-')); if (names.length) what.push(...names); }
       const ni = nodeInstall(seg);
@@ -137,12 +139,12 @@ const PM_HADOLINT: Record<CacheNeed['tool'], string | null> = { pip: 'DL3042', a
 
 function rulePmCache(c: Ctx, out: Draft[]): void {
   const inChain = new Set(c.chain.map((s) => s.index));
+  const eol = eolOf(c.text);
   forEachRun(c.df, (ins, env, user) => {
     if (!inChain.has(ins.stage)) return;
-    const tools = [...new Set(cacheNeeds(ins, env, user).map((n) => n.tool))];
-    for (const tool of tools) {
-      const only = (i: ParsedInstruction, n: CacheNeed): boolean => i === ins && n.tool === tool;
-      const edits = c.buildkit ? addCacheMounts(c.text, c.df, only) : addCacheCleanup(c.text, c.df, only);
+    const needs = cacheNeeds(ins, env, user);
+    for (const tool of [...new Set(needs.map((n) => n.tool))]) {
+      const edits = c.buildkit ? [mountEditFor(ins, needs.filter((n) => n.tool === tool), eol, c.df.escapeChar)] : cleanupEditsFor(ins, new Set([tool]));
       const how = c.buildkit ? 'a BuildKit cache mount' : ({ pip: 'pip --no-cache-dir', apk: 'apk add --no-cache', apt: 'rm -rf /var/lib/apt/lists/* in the same RUN', npm: 'npm cache clean --force', yarn: 'yarn cache clean' } as Record<string, string>)[tool] ?? 'cleaning it in the same RUN';
       out.push({
         id: 'pm-cache', span: spanOf(ins),
@@ -160,7 +162,7 @@ function rulePmCache(c: Ctx, out: Draft[]): void {
 function ruleNoRecommends(c: Ctx, out: Draft[]): void {
   for (const ins of c.chainIns) {
     if (ins.keyword !== 'RUN') continue;
-    const missing = segments(cmdOf(ins)).some((seg) => {
+    const missing = segsOf(ins).some((seg) => {
       const pk = installedPackages(seg);
       return pk?.manager === 'apt' && pk.packages.length > 0 && !pk.options.includes('--no-install-recommends')
         && !pk.options.some((o) => /Install-Recommends=(false|0|no)/i.test(o)) && !/Install-Recommends\s*=?\s*"?(false|0)/i.test(seg);
@@ -196,7 +198,7 @@ function ruleDeletedLater(c: Ctx, out: Draft[]): void {
   list.forEach((ins, k) => {
     if (ins.keyword !== 'RUN') return;
     const wd = wdBefore.get(ins) ?? '/';
-    const removed = segments(cmdOf(ins)).flatMap(removedPaths).map((p) => normalizePath(joinPath(wd, p))).filter((p) => p !== '/' && p.length > 1);
+    const removed = segsOf(ins).flatMap(removedPaths).map((p) => normalizePath(joinPath(wd, p))).filter((p) => p !== '/' && p.length > 1);
     if (!removed.length) return;
     const creators: ParsedInstruction[] = [];
     const paths: string[] = [];
@@ -249,7 +251,7 @@ function ruleCopyBeforeDeps(c: Ctx, out: Draft[]): void {
         continue;
       }
       if (ins.keyword !== 'RUN') continue;
-      const dep = segments(cmdOf(ins)).some(isDepInstall);
+      const dep = segsOf(ins).some(isDepInstall);
       if (!dep) continue;
       if (!wholeCopy) { installedBefore = true; continue; }
       if (installedBefore) break;

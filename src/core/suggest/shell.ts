@@ -38,8 +38,29 @@ export function segments(cmd: string): string[] {
   return out.map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-/** Words of one segment, quotes removed. */
+const segCache = new WeakMap<ParsedInstruction, string[]>();
+
+/** `segments(runCommand(ins))`, memoised per instruction: every rule asks for it. */
+export function runSegments(ins: ParsedInstruction): string[] {
+  let v = segCache.get(ins);
+  if (!v) { v = segments(runCommand(ins)); segCache.set(ins, v); }
+  return v;
+}
+
+// Segments repeat a lot across rules and instructions; a small bounded cache keeps words() cheap.
+const wordsCache = new Map<string, string[]>();
+
+/** Words of one segment, quotes removed (do not mutate the result: it is shared). */
 export function words(segment: string): string[] {
+  const hit = wordsCache.get(segment);
+  if (hit) return hit;
+  if (wordsCache.size > 4096) wordsCache.clear();
+  const w = splitWords(segment);
+  wordsCache.set(segment, w);
+  return w;
+}
+
+function splitWords(segment: string): string[] {
   const out: string[] = [];
   let cur = '';
   let has = false;
