@@ -12,7 +12,10 @@ export class StageLensProvider implements vscode.CodeLensProvider, vscode.Dispos
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly store: AnalysisStore, private readonly findings: FindingsCache) {
+  private firstLensesLogged = false;
+
+  /** `onFirstLenses` gets the time the first lenses were ready, for the activation benchmark. */
+  constructor(private readonly store: AnalysisStore, private readonly findings: FindingsCache, private readonly onFirstLenses?: () => void) {
     this.subscriptions.push(
       store.onDidChange(() => this.changed.fire()),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('stageLens')) this.changed.fire(); }),
@@ -33,9 +36,11 @@ export class StageLensProvider implements vscode.CodeLensProvider, vscode.Dispos
       staleBehavior: cfg.staleBehavior,
       suggestionsEnabled: cfg.suggestionsEnabled,
     });
-    return specs
+    const lenses = specs
       .filter((s) => s.line < doc.lineCount)
       .map((s) => new vscode.CodeLens(doc.lineAt(s.line).range, { title: s.title, tooltip: s.tooltip, ...commandFor(s.action, doc) }));
+    if (!this.firstLensesLogged) { this.firstLensesLogged = true; this.onFirstLenses?.(); }
+    return lenses;
   }
 
   dispose(): void {
