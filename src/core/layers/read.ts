@@ -15,6 +15,7 @@ import * as tar from 'tar-stream';
 import { PathTrie, Hint } from './tree';
 import type { EntryType } from './types';
 import { decodeRawName, splitPath } from './paths';
+import { PaxTap } from './paxtap';
 
 type TarSource = Parameters<tar.ExtractEvents['entry'] extends [unknown, infer S, unknown] ? (s: S) => void : never>[0];
 
@@ -81,39 +82,34 @@ function hintsOf(base: string, content: Buffer): Hint {
   return h;
 }
 
-function nameOf(header: tar.Header, field: 'name' | 'linkname'): string | undefined {
-  // PAX records are UTF-8 text already; plain header bytes arrive as latin1 (lossless).
-  const pax = (header as tar.Header & { pax?: Record<string, string> | null }).pax;
-  if (field === 'name') return pax?.path ?? decodeRawName(header.name);
-  const l = pax?.linkpath ?? header.linkname;
-  if (l === null || l === undefined) return undefined;
-  return pax?.linkpath ? l : decodeRawName(l);
-}
-
 /** Parses one layer tarball (already decompressed) into the trie under `blob`. */
-function layerParser(trie: PathTrie, blob: number): { sink: tar.Extract; done: Promise<void> } {
+function layerParser(trie: PathTrie, blob: number): { sink: Writer; done: Promise<void> } {
   const inner = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
+  const tap = new PaxTap();
+  let ordinal = 0;
   inner.on('entry', (header, stream, next) => {
-    const name = nameOf(header, 'name')!;
-    const parts = splitPath(name);
+    // Names: raw PAX bytes when present (see paxtap.ts), else the header's latin1 (lossless).
+    const raw = tap.take(ordinal++);
+    const parts = splitPath(decodeRawName(raw?.path ?? header.name));
     const type = entryType(header.type);
-    const link = type === 'symlink' || type === 'hardlink' ? nameOf(header, 'linkname') : undefined;
     const size = header.size ?? 0;
-    const base = parts[parts.length - 1] ?? '';
-    const record = (hints: Hint): void => {
-      trie.addEntry(blob, parts, {
-        type, size, mode: header.mode ?? 0, uid: header.uid ?? 0, gid: header.gid ?? 0,
-        link: link === undefined ? undefined : type === 'hardlink' ? '/' + splitPath(link).join('/') : link,
-        hints,
-      }, size);
-    };
+    let link: string | undefined;
+    if (type === 'symlink' || type === 'hardlink') {
+      const l = decodeRawName(raw?.linkpath ?? header.linkname ?? '');
+      link = type === 'hardlink' ? '/' + splitPath(l).join('/') : l;
+    }
+    const base = parts.length ? parts[parts.length - 1]! : '';
     if (type === 'file' && size > 0 && size <= PEEK_LIMIT && peekKind(base)) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-      stream.on('end', () => { record(hintsOf(base, Buffer.concat(chunks))); next(); });
+      stream.on('end', () => {
+        trie.addEntry(blob, parts, type, size, header.mode ?? 0, header.uid ?? 0, header.gid ?? 0, link, hintsOf(base, Buffer.concat(chunks)));
+        next();
+      });
       return;
     }
-    record(Hint.None);
+    trie.addEntry(blob, parts, type, size, header.mode ?? 0, header.uid ?? 0, header.gid ?? 0, link, Hint.None);
+    if (size === 0 || type === 'dir') { next(); return; }
     stream.on('end', () => next());
     stream.resume();
   });
@@ -121,10 +117,17 @@ function layerParser(trie: PathTrie, blob: number): { sink: tar.Extract; done: P
     inner.on('finish', () => resolve());
     inner.on('error', reject);
   });
-  return { sink: inner, done };
+  const w = inner as unknown as Writer;
+  const sink: Writer = {
+    write(c: Buffer): boolean { tap.feed(c); return w.write(c); },
+    end(): void { w.end(); },
+    once(ev: 'drain', f: () => void): unknown { return w.once(ev, f); },
+    destroy(e: Error): void { (inner as unknown as { destroy(e: Error): void }).destroy(e); },
+  };
+  return { sink, done };
 }
 
-interface Writer { write(c: Buffer): boolean; end(): void; once(ev: 'drain', f: () => void): unknown }
+interface Writer { write(c: Buffer): boolean; end(): void; once(ev: 'drain', f: () => void): unknown; destroy?(e: Error): void }
 
 /**
  * Reads the export. Rejects with ExportFormatError on a truncated, malformed or foreign stream;
@@ -168,8 +171,9 @@ export async function readImageExport(source: Readable, opts: { signal?: AbortSi
           blobOf.set(name, blob);
           const { sink, done: parsed } = layerParser(trie, blob);
           const gunzip = createGunzip();
-          gunzip.on('error', (e) => sink.destroy(e));
-          gunzip.pipe(sink as unknown as NodeJS.WritableStream);
+          gunzip.on('error', (e) => sink.destroy?.(e));
+          gunzip.on('data', (c: Buffer) => { if (!sink.write(c)) { gunzip.pause(); sink.once('drain', () => gunzip.resume()); } });
+          gunzip.on('end', () => sink.end());
           writer = gunzip;
           done = parsed.catch((e: Error) => { throw new ExportFormatError(`layer ${name} could not be read (${e.message}).`); });
           mode = 'layer';
@@ -177,7 +181,7 @@ export async function readImageExport(source: Readable, opts: { signal?: AbortSi
           const blob = trie.newBlob();
           blobOf.set(name, blob);
           const { sink, done: parsed } = layerParser(trie, blob);
-          writer = sink as unknown as Writer;
+          writer = sink;
           done = parsed.catch((e: Error) => { throw new ExportFormatError(`layer ${name} is truncated or not a tar archive (${e.message}).`); });
           mode = 'layer';
         } else if (b.length >= 4 && b.readUInt32BE(0) === 0x28b52ffd) {

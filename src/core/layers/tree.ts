@@ -47,7 +47,7 @@ export interface Span {
 
 export class PathNode {
   children: Map<string, PathNode> | null = null;
-  raw: BlobEvent[] | null = [];
+  raw: BlobEvent[] | null = null;
   spans: Span[] = [];
   /** Layers in which this path or something below it changed, ascending. */
   changedLayers: number[] = [];
@@ -138,7 +138,7 @@ export class PathTrie {
 
   /** The write/implicit event of `node` in `blob`, creating an implicit one when asked. */
   private presence(node: PathNode, blob: number, create: boolean): BlobEvent | null {
-    const raw = node.raw!;
+    const raw = (node.raw ??= []);
     for (let i = raw.length - 1; i >= 0 && raw[i]!.blob === blob; i--) {
       const e = raw[i]!;
       if (e.kind === Ev.Write || e.kind === Ev.Implicit) return e;
@@ -162,8 +162,8 @@ export class PathTrie {
   }
 
   /** Records one tar entry of a layer blob. `parts` are normalised path components. */
-  addEntry(blob: number, parts: readonly string[], e: Omit<BlobEvent, 'blob' | 'kind' | 'hasChild'>, headerSize: number): void {
-    this.blobSize[blob]! += headerSize;
+  addEntry(blob: number, parts: readonly string[], type: EntryType, size: number, mode: number, uid: number, gid: number, link: string | undefined, hints: Hint): void {
+    this.blobSize[blob]! += size;
     this.blobEntries[blob]! += 1;
     if (parts.length === 0) return; // the layer root "./" itself
     const base = parts[parts.length - 1]!;
@@ -171,14 +171,13 @@ export class PathTrie {
       if (base === '.wh..wh..opq') {
         // dive never adds marker names to its tree but does create the directory on the way.
         const dir = this.parentOf(parts, blob, false);
-        if (dir !== this.root) dir.raw!.push({ blob, kind: Ev.Opaque, type: 'dir', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
-        else this.root.raw!.push({ blob, kind: Ev.Opaque, type: 'dir', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
+        (dir.raw ??= []).push({ blob, kind: Ev.Opaque, type: 'dir', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
         return;
       }
       if (base.startsWith('.wh..wh.')) return; // aufs bookkeeping (.wh..wh.plnk etc.)
       const dir = this.parentOf(parts, blob, true);
       const target = this.child(dir, base.slice(4));
-      target.raw!.push({ blob, kind: Ev.Whiteout, type: 'other', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
+      (target.raw ??= []).push({ blob, kind: Ev.Whiteout, type: 'other', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
       return;
     }
     const dir = this.parentOf(parts, blob, true);
@@ -186,10 +185,10 @@ export class PathTrie {
     const prior = this.presence(node, blob, false);
     if (prior) {
       // A later entry for the same path in one tar wins, as when extracting it.
-      Object.assign(prior, e, { kind: Ev.Write });
+      Object.assign(prior, { kind: Ev.Write, type, size, mode, uid, gid, link, hints });
       return;
     }
-    node.raw!.push({ ...e, blob, kind: Ev.Write, hasChild: false });
+    (node.raw ??= []).push({ blob, kind: Ev.Write, type, size, mode, uid, gid, link, hasChild: false, hints });
   }
 
   /**
@@ -205,7 +204,8 @@ export class PathTrie {
     const bucketNodes: PathNode[][] = Array.from({ length: layers }, () => []);
     const bucketEvents: BlobEvent[][] = Array.from({ length: layers }, () => []);
     for (const node of this.nodes) {
-      for (const e of node.raw!) {
+      if (!node.raw) continue;
+      for (const e of node.raw) {
         for (const k of usedBy[e.blob]!) { bucketNodes[k]!.push(node); bucketEvents[k]!.push(e); }
       }
       node.raw = null;

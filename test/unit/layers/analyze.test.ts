@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { analyzeExport, sourcesForLayers, historyForLayers } from '../../../src/core/layers/analyze';
 import { ExportFormatError } from '../../../src/core/layers/read';
 import type { LayerReport } from '../../../src/core/report';
-import { chunked, dockerSave, ociLayout, packTar, patchName, type SynthImage } from './synth';
+import { chunked, dockerSave, ociLayout, packTar, patchName, patchType, type SynthImage } from './synth';
 
 const MB20 = 20 * 1024 * 1024;
 
@@ -123,6 +123,25 @@ describe('layer analysis: docker-save and OCI layouts', () => {
     const names = index.list({ layer: 0, view: 'merged', dir: '/' }).entries.map((e) => e.name).sort();
     assert.deepEqual(names, ['abs', 'bad\\xff\\xfe.t', 'caf\u00e9.txt', 'escape']);
     assert.equal(index.list({ layer: 0, view: 'merged', dir: '/abs' }).entries[0]!.path, '/abs/x');
+  });
+
+  it('keeps the raw bytes of a non-UTF-8 name carried in a PAX record (as Go writes them)', async () => {
+    const rec = (k: string, v: Buffer): Buffer => {
+      const body = Buffer.concat([Buffer.from(` ${k}=`), v, Buffer.from('\n')]);
+      let len = body.length + 1;
+      while (String(len).length + body.length !== len) len++;
+      return Buffer.concat([Buffer.from(String(len)), body]);
+    };
+    const pax = Buffer.concat([rec('path', Buffer.from([0x6e, 0x2f, 0x62, 0xff, 0xfe, 0x2e, 0x74])), rec('linkpath', Buffer.from([0x74, 0xe9]))]);
+    const layer = patchType(await packTar([
+      { name: 'n/', type: 'directory' },
+      { name: 'PAXHDR', content: pax },
+      { name: 'n/ignored', type: 'symlink', linkname: 'ignored' },
+      { name: 'n/after', size: 3 },
+    ]), 'PAXHDR', 'x');
+    const { index } = await analyze(await dockerSave({ layers: [layer] }));
+    const entries = index.list({ layer: 0, view: 'merged', dir: '/n' }).entries;
+    assert.deepEqual(entries.map((e) => [e.name, e.type, e.link ?? null]), [['after', 'file', null], ['b\\xff\\xfe.t', 'symlink', 't\\xe9']]);
   });
 
   it('reads a layer tarball the export shares through a symlink (deduplicated identical layers)', async () => {

@@ -113,12 +113,20 @@ export function chunked(buf: Buffer, size = 7777): Readable {
 
 /** Rewrites the name field of the tar header whose name is `from` with raw bytes (e.g. invalid UTF-8). */
 export function patchName(tarBuf: Buffer, from: string, to: Buffer): Buffer {
+  return patchHeader(tarBuf, from, (h) => { h.fill(0, 0, 100); to.copy(h, 0); });
+}
+
+/** Sets the typeflag of the header named `name` (e.g. 'x' to turn a file into a PAX header). */
+export function patchType(tarBuf: Buffer, name: string, typeflag: string): Buffer {
+  return patchHeader(tarBuf, name, (h) => { h[156] = typeflag.charCodeAt(0); });
+}
+
+function patchHeader(tarBuf: Buffer, from: string, edit: (header: Buffer) => void): Buffer {
   const out = Buffer.from(tarBuf);
   const want = Buffer.from(from);
   for (let off = 0; off + 512 <= out.length; off += 512) {
     if (out.subarray(off, off + want.length).equals(want) && out[off + want.length] === 0) {
-      out.fill(0, off, off + 100);
-      to.copy(out, off);
+      edit(out.subarray(off, off + 512));
       out.fill(0x20, off + 148, off + 156);
       let sum = 0;
       for (let i = 0; i < 512; i++) sum += out[off + i]!;
