@@ -20,7 +20,6 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
   private panelSubscriptions: vscode.Disposable[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
   private uri: vscode.Uri | undefined;
-  private notice: string | null = null;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly store: AnalysisStore) {
     this.uri = activeDockerfile()?.uri;
@@ -33,6 +32,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e && isDockerfile(e.document) && e.document.uri.toString() !== this.uri?.toString()) this.follow(e.document.uri);
       }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.postState()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // Only staleness can change on edits; avoid re-sending on every keystroke once stale.
         if (e.document.uri.toString() === this.uri?.toString() && this.panel) this.postStateDebounced();
@@ -57,11 +57,6 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
     }
     this.postState();
     if (stageIndex !== undefined) this.post({ type: 'focusStage', stageIndex });
-  }
-
-  setNotice(n: string | null): void {
-    this.notice = n;
-    this.postState();
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
@@ -135,7 +130,9 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
 
   private state(): PanelState {
     const uri = this.uri;
-    if (!uri) return { document: null, report: null, stale: false, facts: null, comparison: null, progress: null, notice: this.notice };
+    const notice = vscode.workspace.isTrusted ? null
+      : 'Restricted mode: building runs the Dockerfile\'s RUN commands, so analysis needs a trusted workspace. Suggestions and refactors still work.';
+    if (!uri) return { document: null, report: null, stale: false, facts: null, comparison: null, progress: null, notice };
     const a = this.store.get(uri);
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     return {
@@ -145,7 +142,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
       facts: a?.facts ?? null,
       comparison: this.store.comparison(uri) ?? null,
       progress: this.store.progress(uri) ?? null,
-      notice: this.notice,
+      notice,
     };
   }
 
