@@ -18,8 +18,8 @@ const examples = join(__dirname, '..', '..', 'examples');
 const tags: string[] = [];
 let docker: Dockerode | null = null;
 
-async function build(d: Dockerode, text: string, tag: string, target: string): Promise<{ id: string; size: number }> {
-  const ctx = createBuildContext({ contextDir: examples, dockerfileText: text });
+async function build(d: Dockerode, text: string, tag: string, target: string, contextDir = examples): Promise<{ id: string; size: number }> {
+  const ctx = createBuildContext({ contextDir, dockerfileText: text });
   const r = await runBuild({
     docker: d, body: ctx.stream, dockerfileName: ctx.dockerfileName, builder: 'buildkit', target, tag,
     labels: { 'stagelens.test': 'refactor' }, network: 'none',
@@ -50,6 +50,8 @@ test('the seed single-stage Dockerfile, rewritten, builds and is smaller', { tim
   const b = await build(docker, r.text, `stagelens-test/refactor-after:${suffix}`, runtime.name ?? '');
   t.diagnostic(`before ${a.size} bytes, after ${b.size} bytes (${(100 * (1 - b.size / a.size)).toFixed(1)}% smaller)`);
   assert.ok(b.size < a.size, `rewrite is not smaller: ${b.size} >= ${a.size}`);
+  // The test stage (dev requirements) builds too, on top of the builder.
+  await build(docker, r.text, `stagelens-test/refactor-test:${suffix}`, 'test');
   // The runtime image runs as the non-root user the rewrite added, and keeps the CMD.
   const inspect = await docker.getImage(b.id).inspect();
   assert.equal(inspect.Config.User, 'appuser');
@@ -64,5 +66,37 @@ test('the seed single-stage Dockerfile, rewritten, builds and is smaller', { tim
     assert.match(logs, /ok/);
   } finally {
     await container.remove({ force: true });
+  }
+});
+
+async function runOnce(d: Dockerode, image: string, cmd: string[]): Promise<{ code: number; out: string }> {
+  const c = await d.createContainer({ Image: image, Cmd: cmd, HostConfig: { NetworkMode: 'none' } });
+  try {
+    await c.start();
+    const res = await c.wait() as { StatusCode: number };
+    // Non-TTY logs are multiplexed: strip the 8-byte frame headers.
+    const raw = await c.logs({ stdout: true, stderr: true });
+    let out = ''; let i = 0;
+    while (i + 8 <= raw.length) { const n = raw.readUInt32BE(i + 4); out += raw.subarray(i + 8, i + 8 + n).toString('utf8'); i += 8 + n; }
+    return { code: res.StatusCode, out };
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+test('safe subset on Debian and busybox bases: the added user exists and the image runs as it', { timeout: 300_000 }, async () => {
+  const host = await ensureFixtures();
+  docker ??= new Dockerode(dockerodeOptionsFor(host));
+  const suffix = `${process.pid}-${Date.now()}`;
+  for (const [base, name] of [['debian:bookworm-slim', 'debian'], ['busybox:latest', 'busybox']] as const) {
+    const text = `FROM ${base}\nCOPY app.py /srv/app.py\nCMD ["id", "-un"]\n`;
+    const r = refactorToMultiStage(text);
+    assert.equal(r.ecosystem, 'unknown');
+    assert.equal(r.changed, true);
+    assert.match(r.text, name === 'busybox' ? />> \/etc\/passwd/ : /useradd -r/);
+    const img = await build(docker, r.text, `stagelens-test/refactor-subset-${name}:${suffix}`, '');
+    const out = await runOnce(docker, img.id, ['id', '-un']);
+    assert.equal(out.code, 0, out.out);
+    assert.equal(out.out.trim(), 'appuser');
   }
 });

@@ -66,6 +66,11 @@ export function nonRootUserLines(baseImage: string, user = DEFAULT_USER, already
     return [registry === 'gcr.io' ? 'USER nonroot:nonroot' : 'USER 65532:65532'];
   }
   if (alreadyCreated) return [`USER ${user}`];
+  // Busybox builds differ in their applets (Debian's busybox-static has no adduser/addgroup), so
+  // a plain busybox image gets the passwd/group entries written directly; Alpine has the applets.
+  if (/(^|\/)busybox$/.test(parseImageRef(baseImage).repo)) {
+    return [`RUN echo '${user}:x:10001:10001:${user}:/nonexistent:/bin/false' >> /etc/passwd && echo '${user}:x:10001:' >> /etc/group`, `USER ${user}`];
+  }
   if (isBusyboxFamily(baseImage)) return [`RUN addgroup -S ${user} && adduser -S -G ${user} ${user}`, `USER ${user}`];
   return [`RUN groupadd -r ${user} && useradd -r -g ${user} ${user}`, `USER ${user}`];
 }
