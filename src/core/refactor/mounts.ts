@@ -105,7 +105,6 @@ export function envPairs(ins: ParsedInstruction): [string, string][] {
   while ((m = re.exec(a))) out.push([m[1]!, m[2]!.replace(/^(["'])(.*)\1$/s, '$2')]);
   return out;
 }
-function envNames(ins: ParsedInstruction): string[] { return envPairs(ins).map(([k]) => k); }
 
 function mountText(n: CacheNeed): string {
   return `--mount=type=cache,target=${n.target}${n.options ? ',' + n.options : ''}`;

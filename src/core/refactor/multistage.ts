@@ -297,6 +297,8 @@ function planPython(c: Ctx): PlanResult {
     }
     const rp = runtimePackages(ins);
     runtimePkgs.push(...rp.runtime); if (rp.manager) pkgManager = rp.manager;
+    const other = segs.filter((g) => !isInstallSeg(g) && !/^(rm|apt-get|apk|echo|true|set)\b/.test(g));
+    if (other.length) notes.push(`line ${ins.line}: this RUN installs packages and also runs \`${other[0]}\`; it runs in the builder, so files it makes outside ${venv ?? VENV} do not reach the runtime.`);
     if (rp.build.length) summary.push(`line ${ins.line}: build packages (${rp.build.join(', ')}) stay in the builder stage.`);
     if (rp.build.some((p) => /-(dev|devel)$/.test(p))) notes.push(`line ${ins.line}: ${rp.build.filter((p) => /-(dev|devel)$/.test(p)).join(', ')} are headers for building; if the app loads the library at runtime, install its runtime package in the runtime stage (e.g. libpq-dev → libpq5).`);
     const hasPip = segs.some((s) => pipInstall(s) !== null);
@@ -497,7 +499,9 @@ function renderPlan(c: Ctx, plan: Plan, header: string[], trailer: string[], run
   render(globals.map(blockOf), out);
   if (out.length) out.push('');
   const fromComments = c.items.find((i) => i.ins === c.st.from)?.comments ?? [];
-  out.push(...fromComments, '# Build stage: toolchain, dependencies and caches stay here.', fromLine(c.st, c.st.baseImage, 'builder'));
+  // The comments above the original FROM often describe the whole file; keep them, set apart.
+  if (fromComments.length) out.push(...fromComments, '');
+  out.push('# Build stage: toolchain, dependencies and caches stay here.', fromLine(c.st, c.st.baseImage, 'builder'));
   render(plan.builder, out);
   if (plan.test) {
     out.push('', 'FROM builder AS test');
