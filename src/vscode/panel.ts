@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { parseWebviewMessage, type HostMessage, type PanelAction, type PanelState, type WebviewMessage } from '../protocol';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commandIds';
 import { activeDockerfile, isDockerfile } from './documents';
+import { panelHtml } from './model/html';
 import type { AnalysisStore } from './store';
 
 const ACTION_COMMANDS: Record<PanelAction, string> = {
@@ -151,30 +152,12 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource}`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Stage Lens</title>
-</head>
-<body>
-<stage-lens-app></stage-lens-app>
-<script type="module" nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return panelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+    });
   }
 
   dispose(): void {
