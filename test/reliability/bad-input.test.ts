@@ -2,6 +2,9 @@
 // input under a time bound and in a heap-capped worker. No exception, no hang, bounded time and
 // memory, and a parse problem wherever the input is wrong.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BoundedPipeline, type Outcome } from './bounded';
 import { badInputs, rng } from './corpus';
@@ -10,21 +13,30 @@ import { fuzzSeeds, mutate } from './fuzz';
 
 const LIGHT = { hangMs: 10_000, maxMs: 2_000, maxHeapMB: 64 };
 const HEAVY = { hangMs: 60_000, maxMs: 20_000, maxHeapMB: 768 };
-const FUZZ_N = Number(process.env.STAGELENS_FUZZ_N ?? 2000);
+const FUZZ_N = Number(process.env.STAGELENS_FUZZ_N ?? 1500);
 const FUZZ_SEED = Number(process.env.STAGELENS_FUZZ_SEED ?? 20261128);
 
 interface Tally { tried: number; crashes: number; hangs: number; violations: number; maxParseMs: number; maxHeapGrowthMB: number; failures: string[] }
 const tally = (): Tally => ({ tried: 0, crashes: 0, hangs: 0, violations: 0, maxParseMs: 0, maxHeapGrowthMB: 0, failures: [] });
 
-function count(t: Tally, name: string, o: Outcome, bound: typeof LIGHT): void {
+/** Failing inputs are kept so they can be replayed: `node --import tsx test/reliability/replay.ts FILE`. */
+const failuresDir = join(tmpdir(), 'stagelens-reliability-failures');
+
+function count(t: Tally, name: string, text: string, o: Outcome, bound: typeof LIGHT): void {
   t.tried++;
-  const fail = (why: string): void => { if (t.failures.length < 25) t.failures.push(`${name}: ${why}`); };
+  const fail = (why: string): void => {
+    if (t.failures.length >= 25) return;
+    mkdirSync(failuresDir, { recursive: true });
+    const file = join(failuresDir, `${name.replace(/[^\w.-]+/g, '_').slice(0, 80)}.dockerfile`);
+    writeFileSync(file, text);
+    t.failures.push(`${name}: ${why} [input: ${file}]`);
+  };
   if (o.kind === 'hang') { t.hangs++; fail(`no answer within ${o.afterMs} ms`); return; }
   if (o.kind === 'crash' || o.kind === 'oom') { t.crashes++; fail(`${o.kind}: ${o.error}`); return; }
   t.maxParseMs = Math.max(t.maxParseMs, o.parseMs);
   t.maxHeapGrowthMB = Math.max(t.maxHeapGrowthMB, o.heapGrowthMB);
   const broken = [...o.violations];
-  if (o.totalMs > bound.maxMs) broken.push(`took ${o.totalMs.toFixed(0)} ms (bound ${bound.maxMs})`);
+  if (o.totalMs > bound.maxMs) broken.push(`took ${o.totalMs.toFixed(0)} ms (parse ${o.parseMs.toFixed(0)}, findings ${o.findingsMs.toFixed(0)}, rewrite ${o.rewriteMs.toFixed(0)}; bound ${bound.maxMs})`);
   if (o.heapGrowthMB > bound.maxHeapMB) broken.push(`heap grew ${o.heapGrowthMB.toFixed(0)} MB (bound ${bound.maxHeapMB})`);
   if (broken.length) { t.violations++; fail(broken.join('; ')); }
 }
@@ -42,7 +54,7 @@ describe('bad input', () => {
     const t = tally();
     for (const c of corpus) {
       const bound = c.heavy ? HEAVY : LIGHT;
-      count(t, c.name, await runner.run(c.text, c.wrong, bound.hangMs), bound);
+      count(t, c.name, c.text, await runner.run(c.text, c.wrong, bound.hangMs), bound);
     }
     recordFigures('corpus', { badInputsTried: t.tried, crashes: t.crashes, hangs: t.hangs, maxParseMs: t.maxParseMs, maxHeapGrowthMB: t.maxHeapGrowthMB, notes: { corpusInputs: t.tried, corpusViolations: t.violations } });
     process.stdout.write(`# corpus: ${t.tried} inputs through ${steps.join(' → ')}; crashes ${t.crashes}, hangs ${t.hangs}, invariant breaks ${t.violations}; max parse ${t.maxParseMs.toFixed(1)} ms, max heap growth ${t.maxHeapGrowthMB.toFixed(1)} MB\n`);
@@ -64,7 +76,7 @@ describe('bad input', () => {
       // Mutants carry no expectation of wrongness: only crash, hang, time, memory and position invariants.
       const o = await runner.run(text, false, LIGHT.hangMs);
       if (o.kind === 'ok' && o.rewritten) rewritten++;
-      count(t, `mutant #${i} (${mutation})`, o, LIGHT);
+      count(t, `mutant #${i} (${mutation})`, text, o, LIGHT);
     }
     recordFigures('fuzz', { badInputsTried: t.tried, crashes: t.crashes, hangs: t.hangs, maxParseMs: t.maxParseMs, maxHeapGrowthMB: t.maxHeapGrowthMB, notes: { fuzzInputs: t.tried, fuzzSeeds: seeds.length, fuzzViolations: t.violations, fuzzRewritten: rewritten } });
     process.stdout.write(`# fuzz: ${t.tried} mutants of ${seeds.length} seeds (${Object.entries(byMutation).map(([k, v]) => `${k} ${v}`).join(', ')}) through ${steps.join(' → ')}; crashes ${t.crashes}, hangs ${t.hangs}, invariant breaks ${t.violations}, rewritten ${rewritten}; max parse ${t.maxParseMs.toFixed(1)} ms, max heap growth ${t.maxHeapGrowthMB.toFixed(1)} MB; workers ${runner.workersStarted}\n`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { WorkerReply } from './pipeline-worker';
 
 export type Outcome =
-  | { kind: 'ok'; violations: string[]; parseMs: number; totalMs: number; heapGrowthMB: number; problems: number; findings: number; rewritten: boolean }
+  | { kind: 'ok'; violations: string[]; parseMs: number; findingsMs: number; rewriteMs: number; totalMs: number; heapGrowthMB: number; problems: number; findings: number; rewritten: boolean }
   | { kind: 'crash'; error: string }
   | { kind: 'hang'; afterMs: number }
   | { kind: 'oom'; error: string };
@@ -22,7 +22,8 @@ export class BoundedPipeline {
 
   private start(): Promise<string[]> {
     const boot = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, 'pipeline-worker.ts'))});`;
-    const w = new Worker(boot, { eval: true, resourceLimits: { maxOldGenerationSizeMb: HEAP_CEILING_MB }, stdout: false, stderr: false });
+    // A 1 MB stack like the extension host's main thread, so deep recursion fails here as it would there.
+    const w = new Worker(boot, { eval: true, resourceLimits: { maxOldGenerationSizeMb: HEAP_CEILING_MB, stackSizeMb: 1 }, stdout: false, stderr: false });
     this.worker = w;
     this.workersStarted++;
     this.ready = new Promise((resolve, reject) => {
@@ -50,7 +51,7 @@ export class BoundedPipeline {
       const onMsg = (m: WorkerReply): void => {
         if (m.id !== id) return;
         cleanup();
-        resolve(m.ok ? { kind: 'ok', violations: m.violations, parseMs: m.parseMs, totalMs: m.totalMs, heapGrowthMB: m.heapGrowthMB, problems: m.problems, findings: m.findings, rewritten: m.rewritten } : { kind: 'crash', error: m.error });
+        resolve(m.ok ? { kind: 'ok', violations: m.violations, parseMs: m.parseMs, findingsMs: m.findingsMs, rewriteMs: m.rewriteMs, totalMs: m.totalMs, heapGrowthMB: m.heapGrowthMB, problems: m.problems, findings: m.findings, rewritten: m.rewritten } : { kind: 'crash', error: m.error });
       };
       const onErr = (e: Error & { code?: string }): void => {
         cleanup(); fresh();

@@ -11,7 +11,7 @@ const gc = runInNewContext('gc') as () => void;
 
 export interface WorkerRequest { id: number; text: string; wrong: boolean }
 export type WorkerReply =
-  | { id: number; ok: true; violations: string[]; parseMs: number; totalMs: number; heapGrowthMB: number; problems: number; findings: number; rewritten: boolean }
+  | { id: number; ok: true; violations: string[]; parseMs: number; findingsMs: number; rewriteMs: number; totalMs: number; heapGrowthMB: number; problems: number; findings: number; rewritten: boolean }
   | { id: number; ok: false; error: string };
 
 parentPort!.postMessage({ ready: true, steps: stepsAvailable });

@@ -30,6 +30,8 @@ export interface PipelineResult {
   violations: string[];
   parseMs: number;
   totalMs: number;
+  findingsMs: number;
+  rewriteMs: number;
   problems: number;
   findings: number;
   rewritten: boolean;
@@ -86,6 +88,7 @@ export function runPipeline(text: string, wrong: boolean): PipelineResult {
   }
 
   let findings = 0;
+  const t1 = performance.now();
   if (analyzeDockerfile) {
     const fs = analyzeDockerfile(text, {});
     if (!Array.isArray(fs)) violations.push('analyzeDockerfile did not return an array');
@@ -95,16 +98,21 @@ export function runPipeline(text: string, wrong: boolean): PipelineResult {
     }
   }
 
+  const findingsMs = performance.now() - t1;
   let rewritten = false;
+  const t2 = performance.now();
   if (refactorToMultiStage) {
     const r = refactorToMultiStage(text) as { text?: unknown; changed?: unknown } | null;
     if (!r || typeof r.text !== 'string' || typeof r.changed !== 'boolean') violations.push('refactorToMultiStage returned no {text, changed}');
     else if (r.changed) {
       rewritten = true;
+      // A rewrite is only offered for a Dockerfile without problems, and must not introduce any.
       const again = parseDockerfile(r.text);
-      if (again.stages.length < 2) violations.push(`rewrite has ${again.stages.length} stages`);
-      if (again.problems.length > df.problems.length) violations.push(`rewrite adds parse problems: ${again.problems.map((p) => p.message).join('; ').slice(0, 200)}`);
-    }
+      if (again.stages.length < 1) violations.push('rewrite has no stage');
+      if (again.problems.length > 0) violations.push(`rewrite has parse problems: ${again.problems.map((p) => p.message).join('; ').slice(0, 200)}`);
+      if (r.text === text) violations.push('rewrite says changed but the text is the same');
+    } else if (r.text !== text) violations.push('rewrite says unchanged but the text differs');
   }
-  return { violations, parseMs, totalMs: performance.now() - t0, problems: df.problems.length, findings, rewritten };
+  const rewriteMs = performance.now() - t2;
+  return { violations, parseMs, findingsMs, rewriteMs, totalMs: performance.now() - t0, problems: df.problems.length, findings, rewritten };
 }

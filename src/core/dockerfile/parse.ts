@@ -149,6 +149,23 @@ export function parseMountOptions(value: string): Record<string, string> {
   return out;
 }
 
+export const MAX_DOCKERFILE_CHARS = 1024 * 1024;
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * dockerfile-ast's parse time grows faster than linearly with line length (a 1 MB line takes
+ * many seconds) and editors re-parse on every change, so inputs no real Dockerfile has are
+ * refused with a problem instead of freezing the extension host (reliability suite finding).
+ */
+function oversize(text: string): ParseProblem | null {
+  if (text.length > MAX_DOCKERFILE_CHARS) {
+    return { message: `The Dockerfile is ${(text.length / 1048576).toFixed(1)} MB: Stage Lens analyses Dockerfiles up to 1 MB.`, line: null };
+  }
+  const lines = text.split(/\r\n|\r|\n/);
+  const long = lines.findIndex((l) => l.length > MAX_LINE_CHARS);
+  return long < 0 ? null : { message: `Line ${long + 1} is ${Math.round(lines[long]!.length / 1024)} KB long: Stage Lens analyses lines up to 64 KB.`, line: long + 1 };
+}
+
 /**
  * Parses a Dockerfile. Never throws for any input text; structural problems are
  * returned in `problems`.
@@ -157,6 +174,8 @@ export function parseMountOptions(value: string): Record<string, string> {
 export function parseDockerfile(text: string, buildArgs: Record<string, string> = {}): ParsedDockerfile {
   // dockerfile-ast treats a leading BOM as content; the builder ignores it.
   const clean = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const tooLarge = oversize(clean);
+  if (tooLarge) return { text: clean, escapeChar: '\\', syntax: null, globalArgs: [], stages: [], instructions: [], problems: [tooLarge] };
   const doc = DockerfileParser.parse(clean);
   const lines = clean.split(/\r\n|\r|\n/);
   const escapeChar = doc.getEscapeCharacter() || '\\';
@@ -278,13 +297,15 @@ export function parseDockerfile(text: string, buildArgs: Record<string, string> 
 
 /** The stages needed to build `target` (itself included), in build order. */
 export function stageClosure(df: ParsedDockerfile, target: number): number[] {
+  // Iterative: a recursive walk overflowed the stack on 10,000 chained stages (reliability suite).
   const seen = new Set<number>();
-  const visit = (i: number): void => {
-    if (seen.has(i) || !df.stages[i]) return;
+  const todo = [target];
+  while (todo.length) {
+    const i = todo.pop()!;
+    if (seen.has(i) || !df.stages[i]) continue;
     seen.add(i);
-    for (const d of df.stages[i]!.dependsOn) visit(d);
-  };
-  visit(target);
+    todo.push(...df.stages[i]!.dependsOn);
+  }
   return [...seen].sort((a, b) => a - b);
 }
 
