@@ -95,11 +95,11 @@ async function openPanel(): Promise<Page> {
 }
 
 async function send(page: Page, msg: HostMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+  await page.evaluate(`window.postMessage(${JSON.stringify(msg)}, '*')`);
 }
 
-const posted = (page: Page): Promise<{ type: string; line?: number; endLine?: number; action?: string }[]> =>
-  page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
+// Browser-side code is passed as strings: this project's tsconfig has no DOM types.
+const posted = (page: Page): Promise<{ type: string; line?: number; endLine?: number; action?: string }[]> => page.evaluate('window.__posted');
 
 test('renders every stage with the contract hooks, under the CSP, with content as text', { skip, timeout: 60_000 }, async () => {
   const page = await openPanel();
@@ -115,13 +115,13 @@ test('renders every stage with the contract hooks, under the CSP, with content a
   assert.equal(await cmp.getAttribute('data-before-bytes'), '900000000');
   assert.equal(await cmp.getAttribute('data-after-bytes'), '150000000');
   // Bars got their widths through CSSOM (a style attribute would be blocked by the CSP).
-  const widths = await page.locator('[data-chart-stage] .bar-added').evaluateAll((els) => els.map((e) => (e as HTMLElement).style.width));
+  const widths = await page.locator('[data-chart-stage] .bar-added').evaluateAll((els) => els.map((e) => (e as unknown as { style: { width: string } }).style.width));
   assert.deepEqual(widths, ['84.98%', '3.69%']);
   // Dockerfile text is rendered as text, never as markup.
   assert.equal(await page.locator('img').count(), 0);
   assert.ok((await page.locator('[data-line="2"]').textContent())?.includes('<img src=x'));
-  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
-  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violations');
+  assert.equal(await page.evaluate('window.__pwned'), undefined);
+  assert.deepEqual(await page.evaluate('window.__csp'), [], 'no CSP violations');
   await page.close();
 });
 
@@ -136,7 +136,7 @@ test('layer rows work by click and by keyboard alone', { skip, timeout: 60_000 }
   let reached = false;
   for (let i = 0; i < 20 && !reached; i++) {
     await page.keyboard.press('Tab');
-    reached = await page.evaluate(() => document.activeElement?.hasAttribute('data-layer-index') ?? false);
+    reached = await page.evaluate<boolean>('document.activeElement?.hasAttribute("data-layer-index") ?? false');
   }
   assert.ok(reached, 'Tab reaches a layer row');
   await page.keyboard.press(' ');
