@@ -59,10 +59,14 @@ const segsOf = (ins: ParsedInstruction): string[] => runSegments(ins);
 
 /** The refactor fix, offered only when it really splits the file into stages. */
 function splitFix(c: Ctx): Fix | undefined {
+  // Asked once per finding: re-parsing the rewrite each time made 50 RUN lines take seconds.
+  if (splitFixes.has(c)) return splitFixes.get(c);
   const r = c.refactor();
-  if (!r || !r.changed || parseDockerfile(r.text).stages.length < 2) return undefined;
-  return { title: 'Split into a builder and a slim runtime stage', edits: r.edits };
+  const fix = !r || !r.changed || parseDockerfile(r.text).stages.length < 2 ? undefined : { title: 'Split into a builder and a slim runtime stage', edits: r.edits };
+  splitFixes.set(c, fix);
+  return fix;
 }
+const splitFixes = new WeakMap<Ctx, Fix | undefined>();
 
 function ruleBuildTools(c: Ctx, out: Draft[]): void {
   for (const ins of c.chainIns) {
