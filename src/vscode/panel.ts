@@ -21,6 +21,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
   private panelSubscriptions: vscode.Disposable[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
   private uri: vscode.Uri | undefined;
+  private pendingFocus: number | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly store: AnalysisStore) {
     this.uri = activeDockerfile()?.uri;
@@ -57,7 +58,11 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
       this.attach(panel);
     }
     this.postState();
-    if (stageIndex !== undefined) this.post({ type: 'focusStage', stageIndex });
+    if (stageIndex !== undefined) {
+      // A webview that is still loading misses messages; 'ready' delivers the focus again.
+      this.pendingFocus = stageIndex;
+      this.post({ type: 'focusStage', stageIndex });
+    }
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
@@ -93,6 +98,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
 
   private follow(uri: vscode.Uri): void {
     this.uri = uri;
+    this.pendingFocus = undefined;
     if (this.panel) this.panel.title = this.title();
     this.postState();
   }
@@ -105,6 +111,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
     switch (msg.type) {
       case 'ready':
         this.postState();
+        if (this.pendingFocus !== undefined) this.post({ type: 'focusStage', stageIndex: this.pendingFocus });
         return;
       case 'revealLine':
         if (this.uri) await revealLines(this.uri, msg.line, msg.endLine);
@@ -113,6 +120,8 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
         await vscode.commands.executeCommand(ACTION_COMMANDS[msg.action], this.uri);
         return;
       case 'focusStage':
+        // The user scrolled to a stage in the panel: a later reload should not jump elsewhere.
+        this.pendingFocus = msg.stageIndex;
         return;
     }
   }
