@@ -27,3 +27,36 @@ export function maskSecretsInText(text: string, args: Record<string, string> = {
   return out.replace(/\b([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s"']+)/g, (whole, name: string) =>
     isSecretName(name) ? `${name}=${MASK}` : whole);
 }
+
+/**
+ * Values of secret-looking ARG defaults and ENV variables a Dockerfile sets itself: they reach
+ * history (`ENV DB_PASSWORD=…`) and build logs just like build args do.
+ */
+export function secretValuesInDockerfile(instructions: readonly { keyword: string; args: string }[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const ins of instructions) {
+    if (ins.keyword !== 'ENV' && ins.keyword !== 'ARG') continue;
+    const legacy = ins.keyword === 'ENV' ? /^([A-Za-z_]\w*)\s+([^=\s].*)$/s.exec(ins.args.trim()) : null;
+    if (legacy && !legacy[1]!.includes('=')) { if (isSecretName(legacy[1]!)) out[legacy[1]!] = legacy[2]!.trim(); continue; }
+    for (const m of ins.args.matchAll(/([A-Za-z_]\w*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) {
+      const v = m[2]!.replace(/^(["'])(.*)\1$/s, '$2');
+      if (isSecretName(m[1]!) && v) out[m[1]!] = v;
+    }
+  }
+  return out;
+}
+
+/** A deep copy of a JSON-like value with every string passed through maskSecretsInText. */
+export function maskSecretsDeep<T>(value: T, args: Record<string, string> = {}): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return maskSecretsInText(v, args);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) o[k] = walk(x);
+      return o;
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

@@ -13,6 +13,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDockerfile, stageClosure, type ParsedDockerfile, type ParsedStage } from '../core/dockerfile/parse';
 import { dockerfileHash } from '../core/hash';
+import { maskSecretsDeep, secretValuesInDockerfile } from '../core/secrets';
 import {
   buildStageNames, classicBuildText, classicStepInstruction, LABEL_PREFIX, lineFromEngineError, mapHistoryToLayers, parseClassicStep,
   vertexInstruction, withStageNames, type HistoryEntry, type StepTiming,
@@ -152,7 +153,10 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   const buildText = withStageNames(df);
   const buildNames = buildStageNames(df);
   const dockerfileName = `.stagelens-${hash.slice(0, 12)}.Dockerfile`;
-  const emit = (e: ProgressEvent): void => { try { opts.onProgress?.(e); } catch { /* a broken listener must not break the analysis */ } };
+  // Build args and ENV values with secret-looking names never leave in clear (issue 6): logs,
+  // history and errors can all echo them.
+  const secrets = { ...secretValuesInDockerfile(df.instructions), ...buildArgs };
+  const emit = (e: ProgressEvent): void => { try { opts.onProgress?.(maskSecretsDeep(e, secrets)); } catch { /* a broken listener must not break the analysis */ } };
 
   const report: AnalysisReport = {
     schemaVersion: SCHEMA_VERSION,
@@ -324,7 +328,7 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   if (opts.signal?.aborted) report.cancelled = true;
   if (contextBytes !== undefined) report.contextBytes = contextBytes;
   report.durationMs = Date.now() - started;
-  return report;
+  return maskSecretsDeep(report, secrets);
 }
 
 function baseChainRoot(df: ParsedDockerfile, idx: number): number {

@@ -123,7 +123,7 @@ export function runBuild(req: BuildRequest): Promise<BuildResult> {
     } as unknown as Parameters<typeof req.docker.modem.dial>[0], (err: unknown, stream: unknown) => {
       if (settled) { (stream as Readable | undefined)?.destroy?.(); return; }
       if (err) {
-        if (!req.signal?.aborted) result.error = engineMessage(err);
+        if (!req.signal?.aborted) result.error = connectionLost(engineMessage(err));
         finish();
         return;
       }
@@ -147,12 +147,22 @@ export function runBuild(req: BuildRequest): Promise<BuildResult> {
         finish();
       });
       response.on('error', (e: Error) => {
-        if (!req.signal?.aborted && !result.error) result.error = e.message;
+        if (!req.signal?.aborted && !result.error) result.error = connectionLost(e.message);
         finish();
       });
       response.on('close', finish);
     });
   });
+}
+
+/**
+ * Node reports an engine that stopped or restarted mid-build as a bare "aborted" or "socket hang
+ * up"; say what happened and what to do instead (reliability suite finding).
+ */
+function connectionLost(message: string): string {
+  return /^(aborted|socket hang up|read ECONNRESET|write EPIPE|connect ECONNREFUSED.*|connect ENOENT.*)$/i.test(message.trim())
+    ? `The connection to the Docker engine was lost during the build (${message.trim()}): check that the engine is running, then analyze again.`
+    : message;
 }
 
 /** The engine's own words from a dockerode error (its JSON `message`), else the error text. */
