@@ -35,19 +35,21 @@ export function positionAt(text: string, offset: number): Pos {
   return { line: lo, character: offset - starts[lo]! };
 }
 
-/** Applies non-overlapping edits (any order) and returns the new text. */
+/** Applies non-overlapping edits (any order) and returns the new text. Linear in the text size. */
 export function applyEdits(text: string, edits: TextEdit[]): string {
   const { starts } = lineStarts(text);
-  const withOffsets = edits.map((e) => ({ s: offsetAt(text, e.range.start, starts), e: offsetAt(text, e.range.end, starts), t: e.newText }));
-  withOffsets.sort((a, b) => b.s - a.s || b.e - a.e);
-  let out = text;
-  let limit = Infinity;
+  const withOffsets = edits.map((e, i) => ({ s: offsetAt(text, e.range.start, starts), e: offsetAt(text, e.range.end, starts), t: e.newText, i }));
+  // Insertions at the same offset keep the order they were given in.
+  withOffsets.sort((a, b) => a.s - b.s || a.e - b.e || a.i - b.i);
+  const parts: string[] = [];
+  let at = 0;
   for (const x of withOffsets) {
-    if (x.e > limit) throw new Error('Overlapping text edits.');
-    out = out.slice(0, x.s) + x.t + out.slice(x.e);
-    limit = x.s;
+    if (x.s < at) throw new Error('Overlapping text edits.');
+    parts.push(text.slice(at, x.s), x.t);
+    at = x.e;
   }
-  return out;
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 /** A range covering the whole document (the BOM, when present, is kept outside it). */

@@ -54,7 +54,8 @@ function spanOf(a: ParsedInstruction, b: ParsedInstruction = a): Span {
   return { start: a.range.start, end: b.range.end };
 }
 
-const cmdOf = (ins: ParsedInstruction): string => runCommand(ins);
+const cmdCache = new WeakMap<ParsedInstruction, string>();
+const cmdOf = (ins: ParsedInstruction): string => { let v = cmdCache.get(ins); if (v === undefined) { v = runCommand(ins); cmdCache.set(ins, v); } return v; };
 const segsOf = (ins: ParsedInstruction): string[] => runSegments(ins);
 
 /** The refactor fix, offered only when it really splits the file into stages. */
@@ -199,6 +200,24 @@ function ruleDeletedLater(c: Ctx, out: Draft[]): void {
     for (const ins of st.instructions) { wdBefore.set(ins, wd); if (ins.keyword === 'WORKDIR') wd = joinPath(wd, ins.args.trim()); }
   }
   const list = c.chainIns.filter((i) => i.keyword !== 'FROM');
+  // What each instruction creates, computed once: the check below compares every removal with
+  // every earlier instruction.
+  const facts = list.map((prev) => {
+    if (prev.keyword === 'COPY' || prev.keyword === 'ADD') {
+      const ops = copyOperands(prev);
+      if (!ops) return null;
+      const dest = normalizePath(joinPath(wdBefore.get(prev) ?? '/', ops.dest));
+      const intoDir = ops.dest.endsWith('/') || ops.sources.length > 1;
+      const targets = intoDir ? ops.sources.map((s) => normalizePath(joinPath(dest, s.replace(/\/+$/, '').replace(/^.*\//, '')))) : [dest];
+      return { copy: true as const, targets, intoDir, cmd: '', aptLists: false };
+    }
+    if (prev.keyword === 'RUN') {
+      const cmd = cmdOf(prev);
+      const aptLists = /\bapt(-get)?\s+update\b/.test(cmd) && !/rm\s+(-\w+\s+)*\S*\/var\/lib\/apt\/lists/.test(cmd);
+      return { copy: false as const, targets: [], intoDir: false, cmd, aptLists };
+    }
+    return null;
+  });
   list.forEach((ins, k) => {
     if (ins.keyword !== 'RUN') return;
     const wd = wdBefore.get(ins) ?? '/';
@@ -207,20 +226,13 @@ function ruleDeletedLater(c: Ctx, out: Draft[]): void {
     const creators: ParsedInstruction[] = [];
     const paths: string[] = [];
     for (const p of removed) {
-      for (const prev of list.slice(0, k)) {
-        let hit = false;
-        if (prev.keyword === 'COPY' || prev.keyword === 'ADD') {
-          const ops = copyOperands(prev);
-          if (ops) {
-            const dest = normalizePath(joinPath(wdBefore.get(prev) ?? '/', ops.dest));
-            const targets = ops.dest.endsWith('/') || ops.sources.length > 1 ? ops.sources.map((s) => normalizePath(joinPath(dest, s.replace(/\/+$/, '').replace(/^.*\//, '')))) : [dest];
-            hit = targets.some((t) => t === p || t.startsWith(p + '/') || (p.startsWith(t + '/') && ops.dest.endsWith('/')));
-          }
-        } else if (prev.keyword === 'RUN') {
-          const pc = cmdOf(prev);
-          hit = (p.length > 4 && pc.includes(p)) || (p.startsWith('/var/lib/apt/lists') && /\bapt(-get)?\s+update\b/.test(pc) && !/rm\s+(-\w+\s+)*\S*\/var\/lib\/apt\/lists/.test(pc));
-        }
-        if (hit) { if (!creators.includes(prev)) creators.push(prev); if (!paths.includes(p)) paths.push(p); }
+      for (let j = 0; j < k; j++) {
+        const f = facts[j];
+        if (!f) continue;
+        const hit = f.copy
+          ? f.targets.some((t) => t === p || t.startsWith(p + '/') || (f.intoDir && p.startsWith(t + '/')))
+          : (p.length > 4 && f.cmd.includes(p)) || (f.aptLists && p.startsWith('/var/lib/apt/lists'));
+        if (hit) { const prev = list[j]!; if (!creators.includes(prev)) creators.push(prev); if (!paths.includes(p)) paths.push(p); }
       }
     }
     if (!creators.length) return;
