@@ -210,6 +210,7 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     let result: BuildResult;
     let timings: Map<number, StepTiming>;
     let failLine: number | null = null;
+    let missingBase: { image: string; line: number | null } | null = null;
     let ctx: ReturnType<typeof createBuildContext>;
     for (;;) {
       // The classic builder gets a text without the stages this target does not need; its
@@ -267,6 +268,8 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
       }
       if (builder === 'buildkit') {
         for (const v of result.vertexes.values()) {
+          const missing = v.error ? /^\[internal\] load metadata for (\S+)/.exec(v.name) : null;
+          if (missing && !missingBase) missingBase = { image: missing[1]!, line: fromLineOf(df, stageClosure(df, idx), missing[1]!) };
           const line = lineOfVertex(v);
           if (line === null) continue;
           const dur = v.started && v.completed ? v.completed - v.started : null;
@@ -275,6 +278,8 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
         }
       } else if (result.error && classic.current) {
         failLine = classic.current.line;
+        const from = df.stages.find((x) => x.line === failLine);
+        if (from && from.baseStage === null) missingBase = { image: from.resolvedBaseImage, line: from.line };
       }
       break;
     }
@@ -290,7 +295,10 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     }
     if (result.error || !result.imageId) {
       const message = result.error ?? 'build failed';
-      const explained = explainError(df, message);
+      const explained = explainError(df, message) ?? (missingBase ? {
+        message: `the base image ${missingBase.image} is not in the engine and could not be pulled: load or build it there first, or check the name. Engine: ${message}`,
+        line: missingBase.line, global: false,
+      } : null);
       const line = explained?.line ?? failLine ?? lineFromEngineError(message);
       sr.error = { message: explained?.message ?? message, line };
       failed.set(idx, stage.name ?? String(idx));
@@ -329,6 +337,27 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   if (contextBytes !== undefined) report.contextBytes = contextBytes;
   report.durationMs = Date.now() - started;
   return maskSecretsDeep(report, secrets);
+}
+
+/** Normalises an image reference the way BuildKit prints it (`docker.io/library/x:latest`). */
+function normalizeImageRef(ref: string): string {
+  let r = ref.trim().toLowerCase();
+  const lastSlash = r.lastIndexOf('/');
+  if (!r.includes('@') && !r.slice(lastSlash + 1).includes(':')) r += ':latest';
+  const first = r.split('/')[0]!;
+  if (!r.includes('/')) r = `docker.io/library/${r}`;
+  else if (!first.includes('.') && !first.includes(':') && first !== 'localhost') r = `docker.io/${r}`;
+  return r;
+}
+
+/** The FROM line (among `stages`) whose base image is `image`, as BuildKit names it. */
+function fromLineOf(df: ParsedDockerfile, stages: number[], image: string): number | null {
+  const want = normalizeImageRef(image);
+  for (const i of stages) {
+    const s = df.stages[i]!;
+    if (s.baseStage === null && normalizeImageRef(s.resolvedBaseImage) === want) return s.line;
+  }
+  return null;
 }
 
 function baseChainRoot(df: ParsedDockerfile, idx: number): number {

@@ -17,6 +17,8 @@ export interface BuildRequest {
   /** `none`, `host`, a network name; undefined/`default` uses the engine's default. */
   network?: string;
   signal?: AbortSignal;
+  /** Build without the engine's cache (`docker build --no-cache`); benchmarks use it. */
+  noCache?: boolean;
   onVertex?: (v: BuildkitVertex) => void;
   onLog?: (l: BuildkitLog) => void;
   /** Classic builder output, one line at a time. */
@@ -68,6 +70,7 @@ export function runBuild(req: BuildRequest): Promise<BuildResult> {
   };
   if (req.buildArgs && Object.keys(req.buildArgs).length) options.buildargs = JSON.stringify(req.buildArgs);
   if (req.network && req.network !== 'default') options.networkmode = req.network;
+  if (req.noCache) options.nocache = 'true';
 
   const result: BuildResult = { imageId: null, error: null, aborted: false, vertexes: new Map() };
   return new Promise<BuildResult>((resolve) => {

@@ -250,3 +250,17 @@ test('cleanup finds and removes exactly Stage Lens images', { timeout: 120_000 }
   assert.ok(await connection.docker.getImage(BUSYBOX).inspect(), 'the fixture image is untouched');
   assert.equal((await listStageLensImages(connection.docker)).filter((i) => i.dockerfile === join(dir, 'Dockerfile')).length, 0);
 });
+
+test('a base image the engine does not have (and cannot pull offline) is named, on its FROM line', { timeout: 120_000 }, async () => {
+  const { connection } = await engine();
+  const text = `FROM ${BUSYBOX} AS ok\nRUN echo ${nonce()}\nFROM stagelens-fixture/not-there:${nonce()} AS missing\nRUN true\n`;
+  const dir = contextWith({ Dockerfile: text });
+  for (const builder of ['buildkit', 'classic'] as const) {
+    const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder, network: 'none' });
+    assert.equal(report.stages[0]!.error, null);
+    const e = report.stages[1]!.error!;
+    assert.equal(e.line, 3, `${builder}: ${e.message}`);
+    assert.match(e.message, /stagelens-fixture\/not-there/);
+  }
+  await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+});
