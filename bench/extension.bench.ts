@@ -5,6 +5,7 @@
 // calling activate(): it is the extension's own cost, not VS Code's extension-host startup.
 import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
@@ -120,6 +121,9 @@ function measureUpdate(): { lensesMs: number; lensCount: number; staleLensesMs: 
 const results = {
   date: new Date().toISOString(),
   node: process.version,
+  cpus: cpus().length,
+  // Other suites share this machine; a high load makes load/activation times pessimistic.
+  loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
   bundles: { extension: bundle('extension.js'), webview: bundle('webview.js') },
   activation: measureActivation(),
   fortyStageUpdate: measureUpdate(),
