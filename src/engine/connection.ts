@@ -38,6 +38,18 @@ export class EngineUnreachableError extends Error {
   }
 }
 
+/** Multi-stage builds and `target` arrived with Docker 17.05 (API 1.29). */
+export const MIN_API_VERSION = '1.29';
+
+/** The engine answers, but its API is too old for Stage Lens (still "unreachable" for callers' exit codes). */
+export class EngineTooOldError extends EngineUnreachableError {
+  constructor(endpoint: string, source: string, readonly apiVersion: string, engineVersion: string) {
+    super(endpoint, source, `API ${apiVersion} is too old`);
+    this.name = 'EngineTooOldError';
+    this.message = `The Docker engine at ${endpoint} (from ${source}) is Docker ${engineVersion || '(unknown)'} with API ${apiVersion}; Stage Lens needs API ${MIN_API_VERSION} (Docker 17.05) or newer: upgrade Docker.`;
+  }
+}
+
 /** A malformed endpoint or an unknown Docker context: the user's configuration is wrong. */
 export class EndpointConfigError extends Error {
   constructor(message: string) { super(message); this.name = 'EndpointConfigError'; }
@@ -220,12 +232,14 @@ export async function connectEngine(opts: { explicit?: string; timeoutMs?: numbe
     ]);
     const apiVersion = String(v.ApiVersion ?? '');
     const os = String(v.Os ?? 'linux');
+    if (apiVersion && !apiAtLeast(apiVersion, MIN_API_VERSION)) throw new EngineTooOldError(ep.url, ep.source, apiVersion, String(v.Version ?? ''));
     return {
       docker, endpoint: ep.url, source: ep.source, version: String(v.Version ?? ''), apiVersion,
       // BuildKit through /build arrived with API 1.39 (Docker 18.09) and only for Linux engines.
       buildkit: os === 'linux' && apiAtLeast(apiVersion, '1.39'),
     };
   } catch (e) {
+    if (e instanceof EngineTooOldError) throw e;
     if (opts.signal?.aborted) throw opts.signal.reason ?? e;
     const cause = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeConnectError(e);
     throw new EngineUnreachableError(ep.url, ep.source, cause);
