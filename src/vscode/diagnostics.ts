@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { isDockerfile, type FindingsCache } from './documents';
 import type { AnalysisStore } from './store';
 import type { Finding } from './services';
+import { sameDockerfileText } from './model/lenses';
 
 const DEBOUNCE_MS = 250;
 
@@ -42,7 +43,7 @@ export class StageDiagnostics implements vscode.Disposable {
     const out: vscode.Diagnostic[] = this.findings.get(doc).map((f) => findingDiagnostic(doc, f));
     const analysis = this.store.get(doc.uri);
     // Build errors only while the text is the one that failed; after an edit the line may be wrong.
-    if (analysis && analysis.text === doc.getText()) {
+    if (analysis && sameDockerfileText(analysis.text, doc.getText())) {
       for (const s of analysis.report.stages) {
         if (!s.error) continue;
         const line = Math.min(Math.max((s.error.line ?? s.line) - 1, 0), doc.lineCount - 1);

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { readConfig } from './config';
 import type { AnalysisStore } from './store';
 import type { ContextListing, Finding, Suggester } from './services';
+import { sameDockerfileText } from './model/lenses';
 
 export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [{ language: 'dockerfile' }];
 
@@ -27,7 +28,7 @@ export class FindingsCache {
     if (!cfg.suggestionsEnabled) return [];
     const analysis = this.store.get(doc.uri);
     // A report made from other text must not lend its measurements to the current findings.
-    const report = analysis && analysis.text === doc.getText() ? analysis.report : null;
+    const report = analysis && sameDockerfileText(analysis.text, doc.getText()) ? analysis.report : null;
     const stamp = report ? report.startedAt : null;
     const key = doc.uri.toString();
     const hit = this.cache.get(key);

@@ -47,12 +47,17 @@ export interface LensInput {
 
 const normalize = (t: string): string => t.replace(/\r\n?/g, '\n');
 
+/** Whether a report made from `analysed` still describes `current` (line endings do not count). */
+export function sameDockerfileText(analysed: string, current: string): boolean {
+  return analysed === current || normalize(analysed) === normalize(current);
+}
+
 export function computeLenses(input: LensInput): LensSpec[] {
   const current = parseDockerfile(input.text);
   const out: LensSpec[] = [];
   const first = current.stages[0];
   const analysis = input.analysis;
-  const stale = analysis !== null && normalize(analysis.text) !== normalize(input.text);
+  const stale = analysis !== null && !sameDockerfileText(analysis.text, input.text);
   const showMeasured = analysis !== null && (!stale || input.staleBehavior === 'mark');
   const suffix = stale ? ' (stale)' : '';
 
