@@ -10,7 +10,7 @@
 // Run: node --import tsx bench/analyze.ts [--reps N] [--host DOCKER_HOST] [--no-write]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { analyzeStages } from '../src/engine/analyze';
 import { runBuild } from '../src/engine/build';
@@ -96,6 +96,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 const fmt = (ms: number): string => (ms / 1000).toFixed(2);
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[1]!;
   const { host, startedHere } = engineHost();
   const conn = await connectEngine({ explicit: host, timeoutMs: 15_000 });
   const dir = context();
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
     '"Cold" = BuildKit cache pruned (`POST /build/prune?all=1`) and earlier images removed before the measurement.',
     `Run: \`node --import tsx bench/analyze.ts\` (starts its own private engine so pruning never touches the test engine).`,
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${REPS} repetitions, on ${machine}.`,
+    `Machine load (5-min load average) ${loadBefore.toFixed(1)} at the start and ${loadavg()[1]!.toFixed(1)} at the end, on ${cpus().length} cores:`,
+    'other work shared the CPUs, so single runs vary a lot; compare medians and the per-run ratio range.',
     '',
     '| measurement | median s | min – max s | all runs s |',
     '|---|---:|---:|---|',
