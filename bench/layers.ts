@@ -7,13 +7,14 @@
 // Images are built on first use from the busybox fixture: N layers of 100 files × 1 MiB of
 // /dev/urandom (random, so sizes are real and nothing compresses away).
 import { spawnSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import Dockerode from 'dockerode';
 import * as tar from 'tar-stream';
 import { dockerodeOptionsFor } from '../src/engine/connection';
 import { openImageExport, inspectImage } from '../src/engine/export';
 import { analyzeImageLayers } from '../src/engine/layers';
+import { analyzeExport } from '../src/core/layers/analyze';
 import { ensureFixtures, testEngineHost } from '../test/harness/engine';
 
 const layerLine = (n: number): string => `RUN mkdir /d${n} && i=0; while [ $i -lt 100 ]; do dd if=/dev/urandom of=/d${n}/f$i bs=1048576 count=1 2>/dev/null; i=$((i+1)); done`;
@@ -23,6 +24,7 @@ const IMAGES: Record<string, { tag: string; dockerfile: string }> = {
 };
 
 async function ensureImage(docker: Dockerode, key: string): Promise<string> {
+  if (!IMAGES[key]) return (await inspectImage(docker, key)).repoTags[0] ?? key; // an existing image by name
   const { tag, dockerfile } = IMAGES[key]!;
   try { await inspectImage(docker, tag); return tag; } catch { /* build it */ }
   if (key === '1g') await ensureImage(docker, '500m');
@@ -39,10 +41,14 @@ async function ensureImage(docker: Dockerode, key: string): Promise<string> {
 
 /** Child mode: one measured run; prints {ms, maxRssMB, bytes|files} as JSON. */
 async function child(mode: string, host: string, tag: string): Promise<void> {
-  const docker = new Dockerode(dockerodeOptionsFor(host));
+  const docker = host === '-' ? (null as unknown as Dockerode) : new Dockerode(dockerodeOptionsFor(host));
   const t0 = process.hrtime.bigint();
   let extra: Record<string, number> = {};
-  if (mode === 'raw') {
+  if (mode === 'rawfile' || mode === 'analyzefile') {
+    // Engine out of the loop: the same export read from a saved file, to show the parser's own cost.
+    if (mode === 'rawfile') await pipeline(createReadStream(tag), createWriteStream('/dev/null'));
+    else extra = { files: (await analyzeExport(createReadStream(tag), { image: tag })).report.fileCount };
+  } else if (mode === 'raw') {
     const info = await inspectImage(docker, tag);
     const s = await openImageExport(docker, info.id);
     let bytes = 0;
@@ -58,12 +64,29 @@ async function child(mode: string, host: string, tag: string): Promise<void> {
   process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra }) + '\n');
 }
 
+/** `--file EXPORT.tar`: analysis vs plain read of a saved export, no engine involved. */
+async function fileBench(path: string, reps: number): Promise<void> {
+  const raw: number[] = []; const an: number[] = []; const rss: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    for (const mode of i % 2 ? ['analyzefile', 'rawfile'] : ['rawfile', 'analyzefile']) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', mode, '-', path], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
+      const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      (mode === 'rawfile' ? raw : an).push(res.ms);
+      if (mode === 'analyzefile') rss.push(res.maxRssMB);
+      process.stderr.write(`[bench] file ${mode} #${i + 1}: ${res.ms.toFixed(0)} ms, maxRSS ${res.maxRssMB.toFixed(0)} MB\n`);
+    }
+  }
+  process.stdout.write(`file ${path}: read → /dev/null median ${median(raw).toFixed(0)} ms (${Math.min(...raw).toFixed(0)}–${Math.max(...raw).toFixed(0)}); analysis median ${median(an).toFixed(0)} ms (${Math.min(...an).toFixed(0)}–${Math.max(...an).toFixed(0)}); analysis peak RSS median ${median(rss).toFixed(0)} MB\n`);
+}
+
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') { await child(argv[1]!, argv[2]!, argv[3]!); return; }
   const reps = Number(argv[argv.indexOf('--reps') + 1] ?? 5) || 5;
+  if (argv.includes('--file')) { await fileBench(argv[argv.indexOf('--file') + 1]!, reps); return; }
   const keys = (argv.includes('--images') ? argv[argv.indexOf('--images') + 1]! : '500m,1g').split(',');
   let host = await testEngineHost();
   let docker = new Dockerode(dockerodeOptionsFor(host));
