@@ -74,6 +74,5 @@ function secretReason(name: string, s: Span, node: PathNode): string | null {
   if (name === '.npmrc' && s.hints & Hint.NpmToken) return '.npmrc with _authToken';
   if (name === '.netrc' || name === '.git-credentials' || name === '.pypirc') return 'credentials file';
   if (name === 'credentials' && node.parent?.name === '.aws') return 'AWS credentials';
-  if (name.endsWith('.pem') && !s.hints && s.size > 64 * 1024) return 'large .pem file (not inspected)';
   return null;
 }
