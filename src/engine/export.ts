@@ -26,7 +26,9 @@ function statusOf(e: unknown): number | undefined {
 /** `GET /images/{ref}/json`; a 404 becomes ImageNotFoundError. */
 export async function inspectImage(docker: Dockerode, ref: string, signal?: AbortSignal): Promise<ImageSummary> {
   try {
-    const info = await (docker.getImage(ref).inspect as unknown as (o: { abortSignal?: AbortSignal }) => Promise<Dockerode.ImageInspectInfo>)({ abortSignal: signal });
+    const image = docker.getImage(ref);
+    // inspect(opts) forwards abortSignal to the modem (dockerode's typings do not list it).
+    const info = await image.inspect({ abortSignal: signal } as unknown as Parameters<typeof image.inspect>[0]);
     return {
       id: info.Id,
       repoTags: info.RepoTags ?? [],

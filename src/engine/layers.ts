@@ -68,7 +68,9 @@ async function stageFromLabels(docker: Dockerode, image: ImageSummary, signal?: 
   const df = parseDockerfile(text);
   const st = df.stages.find((s) => s.name === stageLabel) ?? df.stages[Number(stageLabel)];
   if (!st) return null;
-  const rows = await (docker.getImage(image.id).history as unknown as (o: { abortSignal?: AbortSignal }) => Promise<Array<{ CreatedBy: string; Size: number; Id: string; Comment: string }>>)({ abortSignal: signal });
+  // dockerode's history() takes only a callback: an options argument would be taken for one.
+  if (signal?.aborted) return null;
+  const rows = (await docker.getImage(image.id).history()) as Array<{ CreatedBy: string; Size: number; Id: string; Comment: string }>;
   const history = rows.slice().reverse().map((h) => ({ createdBy: h.CreatedBy ?? '', sizeBytes: h.Size ?? 0, id: h.Id, comment: h.Comment }));
   const builder: BuilderKind = history.some((h) => /# buildkit$/.test(h.createdBy)) ? 'buildkit' : 'classic';
   return { layers: mapHistoryToLayers({ df, stage: st.index, builder, history, rootBaseLayers: null }) };
