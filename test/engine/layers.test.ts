@@ -11,6 +11,7 @@ import * as tar from 'tar-stream';
 import { run as runLayersCli } from '../../src/cli/layers';
 import { dockerodeOptionsFor } from '../../src/engine/connection';
 import { analyzeImageLayers } from '../../src/engine/layers';
+import { dockerfileHash } from '../../src/core/hash';
 import { ensureFixtures } from '../harness/engine';
 
 const MiB = 1024 * 1024;
@@ -20,12 +21,12 @@ let host: string;
 let baseBytes = 0;
 let baseFiles = 0;
 
-async function build(name: string, dockerfile: string): Promise<string> {
+async function build(name: string, dockerfile: string, labels?: Record<string, string>): Promise<string> {
   const tag = `stagelens-test/layers-${name}:latest`;
   const pack = tar.pack();
   pack.entry({ name: 'Dockerfile' }, dockerfile);
   pack.finalize();
-  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, networkmode: 'none', rm: true, forcerm: true });
+  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, networkmode: 'none', rm: true, forcerm: true, ...(labels ? { labels: JSON.stringify(labels) } : {}) } as Dockerode.ImageBuildOptions);
   const events = await new Promise<Array<{ error?: string; stream?: string }>>((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res)));
   });
@@ -118,6 +119,31 @@ describe('layer contents on a real engine', { timeout: 600_000 }, () => {
     assert.equal(page.entries.length, 100);
     assert.equal(page.entries[0]!.sizeBytes, 6);
     process.stderr.write(`[layers] 50,000-file image analysed in ${ms} ms\n`);
+  });
+});
+
+describe('Dockerfile lines from Stage Lens labels', { timeout: 300_000 }, () => {
+  it('links layers and wasted paths to lines when the labelled Dockerfile still matches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagelens-labels-'));
+    try {
+      const text = 'FROM busybox:latest\nRUN dd if=/dev/urandom of=/big bs=1000 count=1000\nENV A=1\nRUN rm /big\n';
+      const path = join(dir, 'Dockerfile');
+      writeFileSync(path, text);
+      const labels = { 'com.stagelens.managed': 'true', 'com.stagelens.dockerfile': path, 'com.stagelens.stage': '0', 'com.stagelens.hash': dockerfileHash(text) };
+      const tag = await build('labels', text, labels);
+      const { report, linkedBy } = await analyzeImageLayers(docker, tag);
+      assert.equal(linkedBy, 'labels');
+      assert.deepEqual(report.layers.map((l) => l.line), [null, 2, 4]);
+      assert.equal(report.topWasted[0]!.writes[0]!.line, 2);
+      assert.equal(report.topWasted[0]!.removedBy?.line, 4);
+      // An edited Dockerfile no longer vouches for the lines.
+      writeFileSync(path, text.replace('ENV A=1', 'ENV A=2'));
+      const stale = await analyzeImageLayers(docker, tag);
+      assert.equal(stale.linkedBy, null);
+      assert.deepEqual(stale.report.layers.map((l) => l.line), [null, null, null]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
