@@ -44,7 +44,8 @@ test('--json prints the AnalysisReport; secret build args never appear in clear'
   assert.equal(report.schemaVersion, 1);
   assert.equal(report.engine.builder, 'classic');
   const run = report.stages[0]!.layers.find((l) => l.line === 4)!;
-  assert.ok(run.createdBy.includes('API_TOKEN=***'), run.createdBy);
+  // The engine layer masks with its own marker before the CLI's masker sees the text.
+  assert.match(run.createdBy, /API_TOKEN=(\*\*\*|•+) /);
   assert.ok(run.createdBy.includes('VERSION=7.7.7'));
   assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
   await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
