@@ -102,12 +102,12 @@ export function computeLenses(input: LensInput): LensSpec[] {
     }
   }
 
-  // "Build stage" on every FROM that has no measured lens yet.
-  if (!input.running) {
-    for (const st of current.stages) {
-      if (placedStages.has(st.index)) continue;
-      out.push({ line: st.from.range.start.line, title: 'Build stage', action: { kind: 'buildStage', stageIndex: st.index } });
-    }
+  // "Build stage" on every FROM that has no measured lens yet. They stay while a build runs so
+  // the lens lines do not change and the editor does not reflow (clicking one then explains
+  // that an analysis is already running).
+  for (const st of current.stages) {
+    if (placedStages.has(st.index)) continue;
+    out.push({ line: st.from.range.start.line, title: 'Build stage', action: { kind: 'buildStage', stageIndex: st.index } });
   }
 
   if (input.suggestionsEnabled) {

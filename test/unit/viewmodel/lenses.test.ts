@@ -86,9 +86,11 @@ test('CRLF line endings alone do not make a report stale', () => {
   assert.ok(!lenses.some((l) => l.title.includes('(stale)')));
 });
 
-test('while running, the first FROM offers Cancel and no Build stage lenses', () => {
-  const lenses = computeLenses(input({ running: true }));
-  assert.deepEqual(lenses.map((l) => l.action.kind), ['cancel']);
+test('while running, the first FROM offers Cancel and every lens line stays where it was', () => {
+  const before = computeLenses(input({}));
+  const running = computeLenses(input({ running: true }));
+  assert.deepEqual(running.map((l) => l.action.kind), ['cancel', 'buildStage']);
+  assert.deepEqual([...new Set(running.map((l) => l.line))], [...new Set(before.map((l) => l.line))]);
 });
 
 test('suggestion lenses show the estimate or the measured saving', () => {
