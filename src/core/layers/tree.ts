@@ -45,12 +45,21 @@ export interface Span {
   hints: Hint;
 }
 
+// Arrays start as exact-size literals ([x]) rather than [] + push: an empty array's first push
+// reserves room for ~17 elements, which tripled the memory per path on 50,000-file images.
+const NO_SPANS: Span[] = [];
+const NO_LAYERS: number[] = [];
+
+function pushRaw(node: PathNode, e: BlobEvent): void {
+  if (node.raw) node.raw.push(e); else node.raw = [e];
+}
+
 export class PathNode {
   children: Map<string, PathNode> | null = null;
   raw: BlobEvent[] | null = null;
-  spans: Span[] = [];
-  /** Layers in which this path or something below it changed, ascending. */
-  changedLayers: number[] = [];
+  spans: Span[] = NO_SPANS;
+  /** Layers in which something below this path changed, ascending. */
+  changedLayers: number[] = NO_LAYERS;
   /** Bytes written at this path over all layers (non-directories). */
   cumulative = 0;
   diveCum = 0;
@@ -138,14 +147,16 @@ export class PathTrie {
 
   /** The write/implicit event of `node` in `blob`, creating an implicit one when asked. */
   private presence(node: PathNode, blob: number, create: boolean): BlobEvent | null {
-    const raw = (node.raw ??= []);
-    for (let i = raw.length - 1; i >= 0 && raw[i]!.blob === blob; i--) {
-      const e = raw[i]!;
-      if (e.kind === Ev.Write || e.kind === Ev.Implicit) return e;
+    const raw = node.raw;
+    if (raw) {
+      for (let i = raw.length - 1; i >= 0 && raw[i]!.blob === blob; i--) {
+        const e = raw[i]!;
+        if (e.kind === Ev.Write || e.kind === Ev.Implicit) return e;
+      }
     }
     if (!create) return null;
     const e: BlobEvent = { blob, kind: Ev.Implicit, type: 'dir', size: 0, mode: 0o755, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None };
-    raw.push(e);
+    pushRaw(node, e);
     return e;
   }
 
@@ -171,13 +182,13 @@ export class PathTrie {
       if (base === '.wh..wh..opq') {
         // dive never adds marker names to its tree but does create the directory on the way.
         const dir = this.parentOf(parts, blob, false);
-        (dir.raw ??= []).push({ blob, kind: Ev.Opaque, type: 'dir', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
+        pushRaw(dir, { blob, kind: Ev.Opaque, type: 'dir', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
         return;
       }
       if (base.startsWith('.wh..wh.')) return; // aufs bookkeeping (.wh..wh.plnk etc.)
       const dir = this.parentOf(parts, blob, true);
       const target = this.child(dir, base.slice(4));
-      (target.raw ??= []).push({ blob, kind: Ev.Whiteout, type: 'other', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
+      pushRaw(target, { blob, kind: Ev.Whiteout, type: 'other', size: 0, mode: 0, uid: 0, gid: 0, link: undefined, hasChild: false, hints: Hint.None });
       return;
     }
     const dir = this.parentOf(parts, blob, true);
@@ -188,7 +199,7 @@ export class PathTrie {
       Object.assign(prior, { kind: Ev.Write, type, size, mode, uid, gid, link, hints });
       return;
     }
-    (node.raw ??= []).push({ blob, kind: Ev.Write, type, size, mode, uid, gid, link, hasChild: false, hints });
+    pushRaw(node, { blob, kind: Ev.Write, type, size, mode, uid, gid, link, hasChild: false, hints });
   }
 
   /**
@@ -286,14 +297,16 @@ export class PathTrie {
   }
 
   private open(node: PathNode, k: number, e: BlobEvent, change: 'added' | 'modified', implicit: boolean): void {
-    node.spans.push({ from: k, to: -1, change, implicit, type: e.type, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid, link: e.link, hints: e.hints });
+    const span: Span = { from: k, to: -1, change, implicit, type: e.type, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid, link: e.link, hints: e.hints };
+    if (node.spans === NO_SPANS) node.spans = [span]; else node.spans.push(span);
   }
 
+  /** Records on every ancestor that something below it changed in layer k (the node's own change is in its spans). */
   private markChanged(node: PathNode, k: number): void {
-    for (let n: PathNode | null = node; n; n = n.parent) {
+    for (let n: PathNode | null = node.parent; n; n = n.parent) {
       const cl = n.changedLayers;
       if (cl[cl.length - 1] === k) break;
-      cl.push(k);
+      if (cl === NO_LAYERS) n.changedLayers = [k]; else cl.push(k);
     }
   }
 
