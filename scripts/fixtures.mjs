@@ -27,7 +27,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync, readdirSync, statSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOTFS_VERSION = 'bookworm-minbase-2';
@@ -349,6 +349,8 @@ async function rootfsTarball(done) {
     slimRootfs(root, mirrors);
     await run('tar', ['-C', root, '--numeric-owner', '--xattrs', '-cf', `${file}.part`, '.']);
     renameSync(`${file}.part`, file);
+    // Tarballs of earlier ROOTFS_VERSIONs are never read again.
+    for (const f of readdirSync(dirname(file))) if (/^debian-.*\.tar$/.test(f) && join(dirname(file), f) !== file) rmSync(join(dirname(file), f), { force: true });
     done.push(`rootfs: debootstrap ${secs(tBoot)}, slim + tar ${secs(Date.now() - t - tBoot)} -> ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB)`);
   } finally {
     await unmountBelow(root);
