@@ -1,9 +1,10 @@
 // `stagelens analyze`: builds every stage through the engine and prints a size table (or the
 // AnalysisReport with --json). Progress goes to stderr: a line per finished step on a terminal,
 // a line per stage otherwise. Values of secret-looking build args never reach the output.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { formatBytes, formatDuration, finalStage, type AnalysisReport, type StageReport } from '../core/report';
+import { parseDockerfile } from '../core/dockerfile/parse';
 import { AnalysisInputError, analyzeStages, type ProgressEvent } from '../engine/analyze';
 import { connectEngine, EndpointConfigError, EngineUnreachableError } from '../engine/connection';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
@@ -111,6 +112,13 @@ export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promi
   const dockerfile = resolve(p.positional[0] ?? 'Dockerfile');
   if (!existsSync(dockerfile)) throw new UserError(`${relative(process.cwd(), dockerfile) || dockerfile}: no such file. Pass the Dockerfile path: stagelens analyze path/to/Dockerfile`);
   if (statSync(dockerfile).isDirectory()) throw new UserError(`${dockerfile} is a folder; pass the Dockerfile inside it.`);
+  // Bad input is exit 2 before any engine is contacted (reliability suite: a binary or
+  // FROM-less file used to end as "engine unreachable" when no engine was up).
+  const parsed = parseDockerfile(readFileSync(dockerfile, 'utf8'));
+  if (parsed.stages.length === 0) {
+    const why = parsed.problems.find((q) => q.line === null || /KB long/.test(q.message))?.message ?? 'No FROM instruction.';
+    throw new UserError(`${relative(process.cwd(), dockerfile) || dockerfile} is not a Dockerfile Stage Lens can build: ${why}`);
+  }
   const context = resolve(flag(p, 'context') ?? dirname(dockerfile));
   const builder = flag(p, 'builder') ?? 'auto';
   if (builder !== 'auto' && builder !== 'buildkit' && builder !== 'classic') throw new UserError(`--builder must be auto, buildkit or classic, not "${builder}".`);
