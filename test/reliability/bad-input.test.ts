@@ -15,7 +15,9 @@ import { fuzzSeeds, mutate } from './fuzz';
 // enough that superlinear behaviour (seconds per small input, minutes per large one) fails.
 const LIGHT = { hangMs: 15_000, maxMs: 5_000, maxHeapMB: 64 };
 const HEAVY = { hangMs: 120_000, maxMs: 60_000, maxHeapMB: 768 };
-const FUZZ_N = Number(process.env.STAGELENS_FUZZ_N ?? 1500);
+const FUZZ_N = Number(process.env.STAGELENS_FUZZ_N ?? 3000);
+/** The fuzz stops at FUZZ_N mutants or after this many seconds, whichever comes first (suite budget). */
+const FUZZ_BUDGET_MS = Number(process.env.STAGELENS_FUZZ_BUDGET_S ?? 75) * 1000;
 const FUZZ_SEED = Number(process.env.STAGELENS_FUZZ_SEED ?? 20261128);
 
 interface Tally { tried: number; crashes: number; hangs: number; violations: number; maxParseMs: number; maxHeapGrowthMB: number; failures: string[] }
@@ -63,7 +65,7 @@ describe('bad input', () => {
     assert.deepEqual(t.failures, []);
   });
 
-  it(`survives ${FUZZ_N} seeded mutants of real Dockerfiles (seed ${FUZZ_SEED})`, async () => {
+  it(`survives up to ${FUZZ_N} seeded mutants of real Dockerfiles in ${FUZZ_BUDGET_MS / 1000} s (seed ${FUZZ_SEED})`, async () => {
     const seeds = fuzzSeeds();
     const corpus = badInputs().filter((c) => !c.heavy && c.text.length < 20_000).map((c) => c.text);
     const pool = [...seeds.map((s) => s.text), ...corpus];
@@ -71,7 +73,8 @@ describe('bad input', () => {
     const t = tally();
     const byMutation: Record<string, number> = {};
     let rewritten = 0;
-    for (let i = 0; i < FUZZ_N; i++) {
+    const deadline = Date.now() + FUZZ_BUDGET_MS;
+    for (let i = 0; i < FUZZ_N && Date.now() < deadline; i++) {
       const base = r() < 0.7 ? seeds[Math.floor(r() * seeds.length)]!.text : pool[Math.floor(r() * pool.length)]!;
       const { text, mutation } = mutate(r, base, pool);
       byMutation[mutation] = (byMutation[mutation] ?? 0) + 1;
@@ -83,5 +86,6 @@ describe('bad input', () => {
     recordFigures('fuzz', { badInputsTried: t.tried, crashes: t.crashes, hangs: t.hangs, maxParseMs: t.maxParseMs, maxHeapGrowthMB: t.maxHeapGrowthMB, notes: { fuzzInputs: t.tried, fuzzSeeds: seeds.length, fuzzViolations: t.violations, fuzzRewritten: rewritten } });
     process.stdout.write(`# fuzz: ${t.tried} mutants of ${seeds.length} seeds (${Object.entries(byMutation).map(([k, v]) => `${k} ${v}`).join(', ')}) through ${steps.join(' → ')}; crashes ${t.crashes}, hangs ${t.hangs}, invariant breaks ${t.violations}, rewritten ${rewritten}; max parse ${t.maxParseMs.toFixed(1)} ms, max heap growth ${t.maxHeapGrowthMB.toFixed(1)} MB; workers ${runner.workersStarted}\n`);
     assert.deepEqual(t.failures, []);
+    assert.ok(t.tried >= 200, `only ${t.tried} mutants fit in the time budget: the pipeline got slow`);
   });
 });
