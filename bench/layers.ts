@@ -2,7 +2,8 @@
 // export stream piped to /dev/null, in the same run, alternating, on the PRIVATE test engine.
 // Each repetition runs in its own child process so peak memory (getrusage maxRSS) is per run.
 //
-//   node --import tsx bench/layers.ts [--reps 5] [--images 500m,1g]
+//   node --import tsx bench/layers.ts [--reps 5] [--images 500m,1g,50k]   (or an existing image name)
+//   node --import tsx bench/layers.ts --file EXPORT.tar [--reps 5]          (saved export, no engine)
 //
 // Images are built on first use from the busybox fixture: N layers of 100 files × 1 MiB of
 // /dev/urandom (random, so sizes are real and nothing compresses away).
@@ -20,6 +21,8 @@ import { ensureFixtures, testEngineHost } from '../test/harness/engine';
 const layerLine = (n: number): string => `RUN mkdir /d${n} && i=0; while [ $i -lt 100 ]; do dd if=/dev/urandom of=/d${n}/f$i bs=1048576 count=1 2>/dev/null; i=$((i+1)); done`;
 const IMAGES: Record<string, { tag: string; dockerfile: string }> = {
   '500m': { tag: 'stagelens-bench/layers-500m:latest', dockerfile: ['FROM busybox:latest', ...[1, 2, 3, 4, 5].map(layerLine)].join('\n') + '\n' },
+  // 50,000 small files in one layer: memory per path and per-entry CPU.
+  '50k': { tag: 'stagelens-bench/layers-50k:latest', dockerfile: 'FROM busybox:latest\nRUN mkdir /many && cd /many && i=1; while [ $i -le 50000 ]; do echo $i > f$i; i=$((i+1)); done\n' },
   '1g': { tag: 'stagelens-bench/layers-1g:latest', dockerfile: ['FROM stagelens-bench/layers-500m:latest', ...[6, 7, 8, 9, 10].map(layerLine)].join('\n') + '\n' },
 };
 
