@@ -10,7 +10,7 @@
 // their measurements, the others carry the error "not built: analysis cancelled".
 import type Dockerode from 'dockerode';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseDockerfile, stageClosure, type ParsedDockerfile, type ParsedStage } from '../core/dockerfile/parse';
 import { dockerfileHash } from '../core/hash';
 import { maskSecretsDeep, secretValuesInDockerfile } from '../core/secrets';
@@ -22,7 +22,7 @@ import { SCHEMA_VERSION, type AnalysisReport, type BuilderKind, type StageError,
 import { engineMessage, runBuild, type BuildResult } from './build';
 import type { BuildkitVertex } from './buildkit-status';
 import type { EngineConnection } from './connection';
-import { createBuildContext } from './context';
+import { createBuildContext, makeContextFilter, readDockerignore } from './context';
 
 export type ProgressEvent =
   | { type: 'context'; stage: number; bytes: number; done: boolean }
@@ -152,7 +152,7 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   const repo = stageImageRepo(hash);
   const buildText = withStageNames(df);
   const buildNames = buildStageNames(df);
-  const dockerfileName = `.stagelens-${hash.slice(0, 12)}.Dockerfile`;
+  const dockerfileName = dockerfileNameInContext(dockerfilePath, contextDir) ?? `.stagelens-${hash.slice(0, 12)}.Dockerfile`;
   // Build args and ENV values with secret-looking names never leave in clear (issue 6): logs,
   // history and errors can all echo them.
   const secrets = { ...secretValuesInDockerfile(df.instructions), ...buildArgs };
@@ -216,10 +216,10 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
       // The classic builder gets a text without the stages this target does not need; its
       // "Step k/M" numbers then refer to that text (same lines, fewer instructions).
       const classicDf = builder === 'classic' ? parseDockerfile(classicBuildText(df, new Set(stageClosure(df, idx))), buildArgs) : null;
-      ctx = createBuildContext({ contextDir, dockerfileText: classicDf ? classicDf.text : buildText, dockerfileName });
       let lastReported = 0;
-      ctx.stream.on('data', () => {
-        if (ctx.bytes() - lastReported >= 1 << 20) { lastReported = ctx.bytes(); emit({ type: 'context', stage: idx, bytes: lastReported, done: false }); }
+      ctx = createBuildContext({
+        contextDir, dockerfileText: classicDf ? classicDf.text : buildText, dockerfileName,
+        onBytes: (n) => { if (n - lastReported >= 1 << 20) { lastReported = n; emit({ type: 'context', stage: idx, bytes: n, done: false }); } },
       });
       ctx.stream.on('end', () => emit({ type: 'context', stage: idx, bytes: ctx.bytes(), done: true }));
       timings = new Map();
@@ -337,6 +337,19 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   if (contextBytes !== undefined) report.contextBytes = contextBytes;
   report.durationMs = Date.now() - started;
   return maskSecretsDeep(report, secrets);
+}
+
+/**
+ * Where the Dockerfile text goes in the context tar. A Dockerfile inside the context, not
+ * excluded by .dockerignore, goes at its own path (replacing the file on disk): `COPY . .` then
+ * copies exactly what `docker build` would. Otherwise a name of our own (null here), which a
+ * `COPY . .` would also copy — a few hundred bytes the real build does not have.
+ */
+function dockerfileNameInContext(dockerfilePath: string, contextDir: string): string | null {
+  const rel = relative(contextDir, dockerfilePath);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return null;
+  const posix = rel.split(sep).join('/');
+  return makeContextFilter(readDockerignore(contextDir))(posix, () => false) ? null : posix;
 }
 
 /** Normalises an image reference the way BuildKit prints it (`docker.io/library/x:latest`). */

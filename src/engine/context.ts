@@ -66,7 +66,7 @@ export function makeContextFilter(patterns: string[]): (rel: string, isDir: () =
  * Streams the context as a tar. `dockerfileText` is appended as `dockerfileName` (a name no
  * context file uses); file owners are zeroed like the Docker CLI does, modes kept.
  */
-export function createBuildContext(opts: { contextDir: string; dockerfileText: string; dockerfileName?: string }): BuildContext {
+export function createBuildContext(opts: { contextDir: string; dockerfileText: string; dockerfileName?: string; onBytes?: (total: number) => void }): BuildContext {
   const { contextDir } = opts;
   const dockerfileName = opts.dockerfileName ?? '.stagelens.Dockerfile';
   const filter = makeContextFilter(readDockerignore(contextDir));
@@ -93,7 +93,9 @@ export function createBuildContext(opts: { contextDir: string; dockerfileText: s
   } as tarFs.PackOptions);
   let bytes = 0;
   const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) { bytes += chunk.length; cb(null, chunk); },
+    // Counting here, not with a 'data' listener: that would start the flow before the HTTP
+    // request is piped and lose the first chunks.
+    transform(chunk: Buffer, _enc, cb) { bytes += chunk.length; opts.onBytes?.(bytes); cb(null, chunk); },
   });
   pack.on('error', (e: Error) => counter.destroy(e));
   pack.pipe(counter);

@@ -270,3 +270,14 @@ test('a base image the engine does not have (and cannot pull offline) is named, 
   }
   await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
 });
+
+test('COPY . copies what docker build would: the Dockerfile at its own path, nothing of ours', { timeout: 120_000 }, async () => {
+  const { connection } = await engine();
+  const text = `FROM ${BUSYBOX} AS c\nCOPY . /c\nRUN test "$(ls -A /c | tr '\\n' ' ')" = "Dockerfile app.py " && grep -q ${nonce()} /c/Dockerfile\n`;
+  const dir = contextWith({ 'Dockerfile': 'old text on disk\n', 'app.py': 'print(1)\n' });
+  for (const builder of ['buildkit', 'classic'] as const) {
+    const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, text, connection, builder, network: 'none' });
+    assert.equal(report.stages[0]!.error, null, `${builder}: ${report.stages[0]!.error?.message}`);
+  }
+  await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
+});
