@@ -9,10 +9,12 @@ Commands:
   analyze [DOCKERFILE] [--context DIR] [--target NAME] [--build-arg K=V]... [--json]
           [--builder auto|buildkit|classic] [--network MODE] [--host ENDPOINT]
                                    build every stage and print per-stage sizes
-  suggest [DOCKERFILE] [--json]    static findings (no engine needed)
+  suggest [DOCKERFILE] [--json] [--disable RULE]... [--context DIR]
+                                   static findings (no engine needed)
   refactor [DOCKERFILE] [--out FILE]
                                    print or write the multi-stage rewrite
-  layers IMAGE [--json] [--ci [--ci-config FILE]]
+  layers IMAGE [--json] [--ci [--ci-config FILE]] [--host ENDPOINT] [--report FILE]
+               [--top N] [--changes N]
                                    layer contents: efficiency, wasted bytes, what the image carries
 
 Exit codes: 0 success, 1 analysis failed, 2 bad usage or input, 3 engine unreachable.`;
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === '--version' || cmd === 'version') { processIO.out(String(process.env.STAGELENS_VERSION ?? '0.1.0')); return EXIT.ok; }
   const load = commands[cmd];
   if (!load) { processIO.err(`Unknown command "${cmd}". Commands: ${Object.keys(commands).join(', ')}. Run \`stagelens help\`.`); return EXIT.usage; }
+  // Every subcommand answers --help the same way, before any file or engine is touched.
+  if (rest.includes('--help') || rest.includes('-h')) { processIO.out(USAGE); return EXIT.ok; }
   const controller = new AbortController();
   const onSigint = (): void => controller.abort(new Error('Cancelled (Ctrl+C).'));
   process.once('SIGINT', onSigint);
