@@ -342,8 +342,9 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
 /**
  * Where the Dockerfile text goes in the context tar. A Dockerfile inside the context, not
  * excluded by .dockerignore, goes at its own path (replacing the file on disk): `COPY . .` then
- * copies exactly what `docker build` would. Otherwise a name of our own (null here), which a
- * `COPY . .` would also copy — a few hundred bytes the real build does not have.
+ * copies what `docker build` would (plus ` AS stagelens-stage-N` on unnamed FROM lines).
+ * Otherwise a name of our own (null here), which a `COPY . .` would also copy — a few hundred
+ * bytes the real build does not have.
  */
 function dockerfileNameInContext(dockerfilePath: string, contextDir: string): string | null {
   const rel = relative(contextDir, dockerfilePath);
