@@ -63,10 +63,99 @@ export interface PanelState {
   notice: string | null;
 }
 
+// --- Layer contents of one stage image (the panel's Files and Wasted space sections) ---
+
+export const FILE_CHANGES = ['added', 'modified', 'removed', 'unchanged'] as const;
+export type FileChange = (typeof FILE_CHANGES)[number];
+export type FilesView = 'layer' | 'merged';
+export type FilesSort = 'name' | 'size';
+/** Rows per files/list request; the webview never holds more than a few pages at once. */
+export const FILES_MAX_LIMIT = 1000;
+
+export interface FileRow {
+  name: string;
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+  sizeBytes: number;
+  mode: string;
+  change: FileChange;
+  hasChildren: boolean;
+  /** 0-based image layer that wrote what is shown (for removals: what was removed). */
+  writtenBy: number;
+  line: number | null;
+  link?: string;
+}
+
+export interface FilesPage {
+  dir: string;
+  layer: number;
+  view: FilesView;
+  /** Entries matching the filters, before paging. */
+  total: number;
+  offset: number;
+  entries: FileRow[];
+}
+
+/** One filesystem layer of the stage image, oldest first (base-image layers included). */
+export interface ContentsLayer {
+  index: number;
+  sizeBytes: number;
+  line: number | null;
+  endLine: number | null;
+  /** The Dockerfile instruction, or the image history's created_by for base layers. */
+  text: string;
+  added: number;
+  modified: number;
+  removed: number;
+}
+
+export interface WastedRow {
+  path: string;
+  cumulativeBytes: number;
+  reclaimableBytes: number;
+  writes: { layer: number; sizeBytes: number; line: number | null }[];
+  removedBy: { layer: number; how: 'removed' | 'overwritten'; line: number | null } | null;
+}
+
+export interface StageContentsView {
+  imageId: string;
+  fileCount: number;
+  /** dive's efficiency score, 0..1. */
+  efficiency: number;
+  wastedBytes: number;
+  reclaimableBytes: number;
+  layers: ContentsLayer[];
+  topWasted: WastedRow[];
+}
+
+export type FilesStatus =
+  | { status: 'loading' }
+  | { status: 'ready'; contents: StageContentsView }
+  | { status: 'error'; message: string };
+
 export type HostMessage =
   | { type: 'state'; state: PanelState }
   | { type: 'progress'; progress: ProgressView | null }
-  | { type: 'focusStage'; stageIndex: number };
+  | { type: 'focusStage'; stageIndex: number }
+  | ({ type: 'files/status'; stageIndex: number; imageId: string | null } & FilesStatus)
+  | { type: 'files/page'; requestId: number; stageIndex: number; page: FilesPage }
+  | { type: 'files/error'; requestId: number; stageIndex: number; message: string };
+
+export interface FilesListRequest {
+  type: 'files/list';
+  requestId: number;
+  stageIndex: number;
+  /** 0-based image layer (ContentsLayer.index). */
+  layer: number;
+  view: FilesView;
+  /** Absolute directory, '/' for the root. */
+  dir: string;
+  changes?: FileChange[];
+  sort: FilesSort;
+  descending: boolean;
+  offset: number;
+  limit: number;
+}
 
 export const PANEL_ACTIONS = ['analyze', 'cancel', 'refactor', 'applyAndMeasure', 'showView'] as const;
 export type PanelAction = (typeof PANEL_ACTIONS)[number];
@@ -76,7 +165,10 @@ export type WebviewMessage =
   /** 1-based lines of the instruction to reveal and select. */
   | { type: 'revealLine'; line: number; endLine: number }
   | { type: 'action'; action: PanelAction }
-  | { type: 'focusStage'; stageIndex: number };
+  | { type: 'focusStage'; stageIndex: number }
+  /** Analyse the stage image's layer contents (lazily; answered by files/status). */
+  | { type: 'files/open'; stageIndex: number }
+  | FilesListRequest;
 
 const MAX_LINE = 1_000_000;
 
@@ -84,11 +176,55 @@ function isLine(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_LINE;
 }
 
+function isInt(v: unknown, min: number, max: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+}
+
+const MAX_STAGE = 9_999;
+const MAX_DIR_CHARS = 4096;
+
+/** An absolute path without empty, '.' or '..' segments or NUL (image file names may hold any other byte). */
+function isDir(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length > MAX_DIR_CHARS || !v.startsWith('/') || v.includes('\0')) return false;
+  if (v === '/') return true;
+  return v.slice(1).split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+function parseFilesList(m: Record<string, unknown>, keys: string[]): FilesListRequest | null {
+  const allowed = ['type', 'requestId', 'stageIndex', 'layer', 'view', 'dir', 'changes', 'sort', 'descending', 'offset', 'limit'];
+  if (!keys.every((k) => allowed.includes(k))) return null;
+  if (!isInt(m.requestId, 0, 2 ** 31 - 1) || !isInt(m.stageIndex, 0, MAX_STAGE) || !isInt(m.layer, 0, 9_999)) return null;
+  if (m.view !== 'layer' && m.view !== 'merged') return null;
+  if (m.sort !== 'name' && m.sort !== 'size') return null;
+  if (typeof m.descending !== 'boolean' || !isDir(m.dir)) return null;
+  if (!isInt(m.offset, 0, 10_000_000) || !isInt(m.limit, 1, FILES_MAX_LIMIT)) return null;
+  const req: FilesListRequest = {
+    type: 'files/list', requestId: m.requestId, stageIndex: m.stageIndex, layer: m.layer, view: m.view, dir: m.dir,
+    sort: m.sort, descending: m.descending, offset: m.offset, limit: m.limit,
+  };
+  if (m.changes !== undefined) {
+    const c = m.changes;
+    if (!Array.isArray(c) || c.length === 0 || c.length > FILE_CHANGES.length) return null;
+    if (!c.every((x) => (FILE_CHANGES as readonly unknown[]).includes(x)) || new Set(c).size !== c.length) return null;
+    req.changes = [...c] as FileChange[];
+  }
+  return req;
+}
+
 /**
  * Validates a message posted by the webview. Returns null for anything that is not exactly
  * one of the known shapes, so a compromised or buggy webview cannot drive the host.
  */
 export function parseWebviewMessage(raw: unknown): WebviewMessage | null {
+  // Structured clone strips getters and proxies, but the host must not throw on any input.
+  try {
+    return parseMessage(raw);
+  } catch {
+    return null;
+  }
+}
+
+function parseMessage(raw: unknown): WebviewMessage | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   // Only plain data: a field inherited from a prototype must not count as a message field.
   const proto = Object.getPrototypeOf(raw) as unknown;
@@ -112,6 +248,10 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | null {
       if (!only('type', 'stageIndex')) return null;
       return typeof m.stageIndex === 'number' && Number.isInteger(m.stageIndex) && m.stageIndex >= 0 && m.stageIndex < 10_000
         ? { type: 'focusStage', stageIndex: m.stageIndex } : null;
+    case 'files/open':
+      return only('type', 'stageIndex') && isInt(m.stageIndex, 0, MAX_STAGE) ? { type: 'files/open', stageIndex: m.stageIndex } : null;
+    case 'files/list':
+      return parseFilesList(m, keys);
     default:
       return null;
   }

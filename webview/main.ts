@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import { finalStage, formatBytes, formatDuration, type AnalysisReport, type LayerReport, type StageReport } from '../src/core/report';
 import { isPanelState, type ComparisonView, type HostMessage, type PanelAction, type PanelState, type ProgressView } from '../src/protocol';
 import { baseLabel, filesystemLayers, splitBytes, stageLabel } from '../src/vscode/model/stages';
+import { FilesController } from './files';
 import { loadState, post, saveState } from './vscodeApi';
 
 const EMPTY: PanelState = { document: null, report: null, stale: false, facts: null, comparison: null, progress: null, notice: null };
@@ -18,6 +19,7 @@ function pct(fraction: number): string {
 
 class StageLensApp extends LitElement {
   private state: PanelState = EMPTY;
+  private readonly files = new FilesController(this);
 
   protected override createRenderRoot(): HTMLElement { return this; }
 
@@ -40,6 +42,7 @@ class StageLensApp extends LitElement {
     if (m.type === 'state') this.setPanelState(m.state);
     else if (m.type === 'progress') this.setPanelState({ ...this.state, progress: m.progress });
     else if (m.type === 'focusStage') void this.focusStage(m.stageIndex);
+    else this.files.handle(m);
   };
 
   // The CSP has no 'unsafe-inline' for styles, so a style attribute would be blocked; widths go
@@ -50,6 +53,7 @@ class StageLensApp extends LitElement {
 
   private setPanelState(s: PanelState): void {
     this.state = s;
+    this.files.sync(s.report?.stages ?? null);
     saveState(s);
     this.requestUpdate();
   }
@@ -171,6 +175,7 @@ class StageLensApp extends LitElement {
             <ul class="layers">${base.map((l) => this.renderLayer(l, max, true))}</ul>
           </details>` : nothing}
         <ul class="layers">${own.map((l) => this.renderLayer(l, max, false))}</ul>
+        ${this.files.render(s)}
       </section>`;
   }
 

@@ -4,6 +4,7 @@ import { refactorToMultiStage } from '../core/refactor';
 import { analyzeDockerfile } from '../core/suggest';
 import { finalStage } from '../core/report';
 import type { ProgressEvent as EngineProgressEvent } from '../engine/analyze';
+import { layerContents } from './layerContents';
 import type { Analyzer, AnalyzerEvent, Suggester } from './services';
 import { UserFacingError } from './services';
 
@@ -44,9 +45,8 @@ export function createAnalyzer(): Analyzer {
     async finalImageFacts(report, endpoint, signal) {
       const fin = finalStage(report);
       if (!fin?.imageId) return null;
-      const { connectEngine, analyzeImageLayers } = await loadEngine();
-      const { docker } = await connectEngine({ explicit: endpoint || undefined, signal });
-      const { report: contents } = await analyzeImageLayers(docker, fin.imageId, { analysis: report, signal });
+      // Shared with the panel's Files view of the final stage: the image is exported once.
+      const { report: contents } = await layerContents.get(fin.imageId, report, endpoint, signal);
       const names = (xs: { path: string }[]): string[] => [...new Set(xs.map((x) => x.path.split('/').pop() ?? x.path))].sort();
       const f = contents.surface;
       return { user: f.user || null, contentsKnown: true, compilers: names(f.compilers), packageManagers: names(f.packageManagers), shells: names(f.shells) };

@@ -2,7 +2,12 @@
 // Dockerfile, restores after reload (serializer) and accepts only validated messages.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { parseWebviewMessage, type HostMessage, type PanelAction, type PanelState, type WebviewMessage } from '../protocol';
+import { parseWebviewMessage, type FilesListRequest, type HostMessage, type PanelAction, type PanelState, type WebviewMessage } from '../protocol';
+import type { AnalysisReport } from '../core/report';
+import { readConfig } from './config';
+import { layerContents } from './layerContents';
+import { explainError } from './model/errors';
+import { stageContentsView } from './model/files';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commandIds';
 import { activeDockerfile, isDockerfile } from './documents';
 import { panelHtml } from './model/html';
@@ -115,7 +120,13 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
         if (this.pendingFocus !== undefined) this.post({ type: 'focusStage', stageIndex: this.pendingFocus });
         return;
       case 'revealLine':
-        if (this.uri) await revealLines(this.uri, msg.line, msg.endLine);
+        if (this.uri) await revealLines(this.uri, msg.line, msg.endLine, { strict: true });
+        return;
+      case 'files/open':
+        await this.openFiles(msg.stageIndex);
+        return;
+      case 'files/list':
+        await this.listFiles(msg);
         return;
       case 'action':
         await vscode.commands.executeCommand(ACTION_COMMANDS[msg.action], this.uri);
@@ -124,6 +135,54 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
         // The user scrolled to a stage in the panel: a later reload should not jump elsewhere.
         this.pendingFocus = msg.stageIndex;
         return;
+    }
+  }
+
+  /** The image of one stage of the shown report, or why there is none. */
+  private stageImage(stageIndex: number): { report: AnalysisReport; imageId: string } | { error: string } {
+    const report = this.uri ? this.store.get(this.uri)?.report : undefined;
+    const stage = report?.stages.find((s) => s.index === stageIndex);
+    if (!report || !stage) return { error: 'This stage is not in the current analysis; analyze the stages again.' };
+    if (!stage.imageId) return { error: stage.error ? 'This stage failed to build, so there is no image to inspect.' : 'This stage has no image to inspect.' };
+    return { report, imageId: stage.imageId };
+  }
+
+  private async openFiles(stageIndex: number): Promise<void> {
+    const target = this.stageImage(stageIndex);
+    if ('error' in target) {
+      this.post({ type: 'files/status', stageIndex, imageId: null, status: 'error', message: target.error });
+      return;
+    }
+    const { report, imageId } = target;
+    const endpoint = readConfig().endpoint;
+    if (!layerContents.has(imageId, endpoint)) this.post({ type: 'files/status', stageIndex, imageId, status: 'loading' });
+    try {
+      const a = await layerContents.get(imageId, report, endpoint);
+      this.post({ type: 'files/status', stageIndex, imageId, status: 'ready', contents: stageContentsView(a.report, imageId) });
+    } catch (err) {
+      const ex = explainError(err, endpoint);
+      this.post({ type: 'files/status', stageIndex, imageId, status: 'error', message: `Could not read the layer contents: ${ex.message}${ex.fix ? ` ${ex.fix}` : ''}` });
+    }
+  }
+
+  private async listFiles(req: FilesListRequest): Promise<void> {
+    const target = this.stageImage(req.stageIndex);
+    if ('error' in target) {
+      this.post({ type: 'files/error', requestId: req.requestId, stageIndex: req.stageIndex, message: target.error });
+      return;
+    }
+    const endpoint = readConfig().endpoint;
+    try {
+      const a = await layerContents.get(target.imageId, target.report, endpoint);
+      const page = a.index.list({
+        layer: req.layer, view: req.view, dir: req.dir, changes: req.changes, sort: req.sort, descending: req.descending, offset: req.offset, limit: req.limit,
+      });
+      this.post({ type: 'files/page', requestId: req.requestId, stageIndex: req.stageIndex, page: {
+        dir: page.dir, layer: page.layer, view: page.view, total: page.total, offset: page.offset,
+        entries: page.entries.map((e) => ({ ...e })),
+      } });
+    } catch (err) {
+      this.post({ type: 'files/error', requestId: req.requestId, stageIndex: req.stageIndex, message: explainError(err, endpoint).message });
     }
   }
 
@@ -172,14 +231,19 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
 
   dispose(): void {
     clearTimeout(this.debounce);
+    layerContents.clear();
     this.panel?.dispose();
     for (const d of [...this.subscriptions, ...this.panelSubscriptions]) d.dispose();
   }
 }
 
-/** Shows the document and selects the given 1-based lines, in the column it is already in. */
-export async function revealLines(uri: vscode.Uri, line: number, endLine: number): Promise<void> {
+/**
+ * Shows the document and selects the given 1-based lines, in the column it is already in.
+ * `strict` (lines that came from the webview): a line past the end of the document is ignored.
+ */
+export async function revealLines(uri: vscode.Uri, line: number, endLine: number, opts: { strict?: boolean } = {}): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(uri);
+  if (opts.strict && line > doc.lineCount) return;
   const start = Math.min(Math.max(line - 1, 0), doc.lineCount - 1);
   const end = Math.min(Math.max(endLine - 1, start), doc.lineCount - 1);
   const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
