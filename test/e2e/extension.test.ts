@@ -73,15 +73,18 @@ describe('Stage Lens in VS Code (code-server + Chromium)', { timeout: 14 * 60_00
     const text = ((await lens.textContent()) ?? '').replace(/\s+/g, ' ');
     const shown = SIZE_IN_LENS.exec(text)?.[1];
     assert.ok(shown, `the FROM lens shows a size: "${text}"`);
-    const bytes = await stageImageSize(host, dockerfilePath(), 0);
+    const bytes = await stageImageSize(host, dockerfilePath(), parseDockerfile(readFileSync(dockerfilePath(), 'utf8')).stages[0]!);
     assert.equal(shown, formatBytes(bytes), `lens "${text}" shows the engine's Size of the stage image (${bytes} bytes)`);
     stageSize = shown;
     await s().screenshot('editor-lenses');
   });
 
   step(() => session, 'the stage panel lists every stage with its size and the layers of its instructions', 2 * 60_000, async () => {
+    const t0 = Date.now();
+    const mark = (what: string): void => { process.stderr.write(`[e2e] ${what} after ${Date.now() - t0} ms\n`); };
     await s().runCommand('Stage Lens: Open Stage Panel');
     const frame = await s().webviewFrame('[data-stage-index]');
+    mark('panel shows stages');
     const df = parseDockerfile(readFileSync(dockerfilePath(), 'utf8'));
     for (const stage of df.stages) {
       const el = frame.locator(`[data-stage-index="${stage.index}"]`).first();
@@ -92,11 +95,13 @@ describe('Stage Lens in VS Code (code-server + Chromium)', { timeout: 14 * 60_00
         assert.ok(await rows.count() > 0, `a layer row for line ${ins.line} (${ins.keyword})`);
       }
     }
+    mark('layer rows checked');
     await s().setTheme(THEME_DARK);
     await s().screenshot('panel-dark');
     await s().setTheme(THEME_LIGHT);
     await s().screenshot('panel-light');
     await s().setTheme(THEME_DARK);
+    mark('themes done');
   });
 
   step(() => session, 'clicking a layer row puts the editor cursor on its line', 60_000, async () => {
@@ -133,7 +138,7 @@ describe('Stage Lens in VS Code (code-server + Chromium)', { timeout: 14 * 60_00
     // The refactor may go through the preview first.
     const apply = s().page.locator('.part.panel .monaco-button', { hasText: /^\s*Apply\s*$/ }).first();
     if (await apply.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) await s().confirmRefactorPreview();
-    const frame = await s().webviewFrame('#comparison[data-before-bytes][data-after-bytes]', T.analysis * 2 - 30_000);
+    const frame = await s().webviewFrame('#comparison[data-before-bytes][data-after-bytes]', T.analysis * 2 - 30_000, { failOnError: true });
     const cmp = frame.locator('#comparison').first();
     const beforeBytes = Number(await cmp.getAttribute('data-before-bytes'));
     const afterBytes = Number(await cmp.getAttribute('data-after-bytes'));

@@ -41,6 +41,14 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): void 
   }
 }
 
+// code-server does not die with this process on its own; if the runner is killed mid-test
+// (timeout, Ctrl+C), end every server still running. Playwright ends its Chromium itself.
+const liveServers = new Set<ChildProcess>();
+process.once('exit', () => { for (const p of liveServers) p.kill('SIGKILL'); });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+}
+
 let vsixPath: string | null = null;
 
 /**
@@ -153,6 +161,12 @@ export class Session {
       ...opts.settings,
     };
     writeFileSync(join(userDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    // code-server is a remote window: settings scoped `machine`/`machine-overridable` (the engine
+    // endpoint) count only from the remote machine's settings once the browser re-sends the
+    // configuration (e.g. after a theme change), so they go there too.
+    mkdirSync(join(userDir, 'Machine'), { recursive: true });
+    const machine = Object.fromEntries(Object.entries(settings).filter(([k]) => k.startsWith('stageLens.')));
+    writeFileSync(join(userDir, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2));
     // Its own config file so a developer's ~/.config/code-server/config.yaml plays no part.
     const config = join(dir, 'config.yaml');
     writeFileSync(config, 'auth: none\ncert: false\n');
@@ -166,6 +180,8 @@ export class Session {
       ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--log', 'info', workspace,
     ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOCKER_HOST: '' }, detached: false });
+    liveServers.add(server);
+    server.once('exit', () => liveServers.delete(server));
     server.stdout?.pipe(logStream);
     server.stderr?.pipe(logStream);
 
@@ -271,8 +287,8 @@ export class Session {
     if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
     // Keyboard shortcuts only reach VS Code when focus is in its own DOM, not in a webview.
     const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines');
-    if (await editor.count()) await editor.first().click({ position: { x: 5, y: 5 } }).catch(() => {});
-    else await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => {});
+    if (await editor.count()) await editor.first().click({ position: { x: 5, y: 5 }, force: true, timeout: 3_000 }).catch(() => {});
+    else await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 }, force: true, timeout: 3_000 }).catch(() => {});
   }
 
   /** A code lens command link (the clickable `a` inside `.codelens-decoration`). */
@@ -333,9 +349,15 @@ export class Session {
   // ---------------------------------------------------------------- webviews
 
   /** The (nested) webview frame that contains `selector`, polling until it appears. */
-  async webviewFrame(selector: string, timeout: number = T.activation): Promise<Frame> {
+  async webviewFrame(selector: string, timeout: number = T.activation, opts: { failOnError?: boolean } = {}): Promise<Frame> {
     const deadline = Date.now() + timeout;
     for (;;) {
+      if (this.page.isClosed()) throw new Error(`the page closed while waiting for ${selector}`);
+      // A long wait (a build) should end as soon as the extension reports that it failed.
+      if (opts.failOnError) {
+        const errors = await this.errorToasts();
+        if (errors.length) throw new Error(`the extension reported an error while waiting for ${selector}: ${errors.join(' | ')}`);
+      }
       for (const frame of this.page.frames()) {
         if (frame === this.page.mainFrame()) continue;
         try {
@@ -345,6 +367,12 @@ export class Session {
       if (Date.now() > deadline) throw new Error(`no webview frame contains ${selector} within ${timeout} ms (frames: ${this.page.frames().map((f) => f.url().slice(0, 80)).join(', ')})`);
       await sleep(250);
     }
+  }
+
+  /** Texts of the error notifications on screen. */
+  async errorToasts(): Promise<string[]> {
+    const toasts = this.page.locator('.notifications-toasts .notification-toast', { has: this.page.locator('.codicon-error') });
+    return (await toasts.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
   }
 
   // ---------------------------------------------------------------- settings, screenshots, logs
@@ -361,19 +389,30 @@ export class Session {
    */
   async setTheme(theme: string): Promise<void> {
     const { page } = this;
+    const dark = /dark/i.test(theme);
+    if (await this.isTheme(dark)) return;
     await this.runCommand('Preferences: Color Theme');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: T.ui });
     await input.fill(theme);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: T.ui });
-    await page.keyboard.press('Enter');
-    const dark = /dark/i.test(theme);
+    // Click the theme's own row: Enter could pick "Browse Additional Color Themes…" before the
+    // list has filtered, which searches a marketplace that is unreachable here.
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
+    await row.waitFor({ timeout: T.ui });
+    await row.click();
     await page.waitForFunction((d) => {
       const wb = document.querySelector('.monaco-workbench');
       return !!wb && wb.classList.contains(d ? 'vs-dark' : 'vs') && !wb.classList.contains(d ? 'vs' : 'vs-dark');
     }, dark, { timeout: T.ui });
     this.settings['workbench.colorTheme'] = theme;
     await sleep(1_000); // webviews restyle after the workbench, through their own message
+  }
+
+  private async isTheme(dark: boolean): Promise<boolean> {
+    return this.page.evaluate((d) => {
+      const wb = document.querySelector('.monaco-workbench');
+      return !!wb && wb.classList.contains(d ? 'vs-dark' : 'vs') && !wb.classList.contains(d ? 'vs' : 'vs-dark');
+    }, dark);
   }
 
   /**
@@ -384,9 +423,15 @@ export class Session {
     const { page } = this;
     const apply = page.locator('.part.panel .monaco-button', { hasText: /^\s*Apply\s*$/ }).first();
     await apply.waitFor({ state: 'visible', timeout: T.ui });
-    const unticked = page.locator('.part.panel [role="checkbox"][aria-checked="false"]');
-    for (let i = 0; i < 20 && await unticked.count(); i++) {
-      await unticked.first().click();
+    // Ticking the file ticks its edits, so look again after every click.
+    const boxes = page.locator('.part.panel input.edit-checkbox');
+    for (let round = 0; round < 20; round++) {
+      let unticked: Locator | null = null;
+      for (let i = 0; i < await boxes.count(); i++) {
+        if (!(await boxes.nth(i).isChecked())) { unticked = boxes.nth(i); break; }
+      }
+      if (!unticked) break;
+      await unticked.check();
       await sleep(200);
     }
     if (screenshotName) await this.screenshot(screenshotName);
