@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     const start = doc.indexOf('## Stage analysis');
     if (start >= 0) {
       const next = doc.indexOf('\n## ', start + 3);
-      doc = doc.slice(0, start) + section + (next >= 0 ? doc.slice(next + 1) : '');
+      doc = doc.slice(0, start) + section + (next >= 0 ? `\n${doc.slice(next + 1)}` : '');
     } else {
       doc = doc.replace(/\n*$/, '\n\n') + section;
     }
