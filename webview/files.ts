@@ -170,6 +170,7 @@ export class FilesController implements ReactiveController {
             @click=${() => { if (this.view !== v) { this.view = v; this.reload(); } }}>${v === 'layer' ? 'Changes in this layer' : 'Merged up to this layer'}</button>`)}
         </span>
         <span class="toggle" role="group" aria-label="Show only">
+          <span class="muted">Show only</span>
           ${FILTERS.map((f) => html`<button class="chip" aria-pressed=${this.filters.has(f) ? 'true' : 'false'} data-files-filter=${f}
             @click=${() => { if (this.filters.has(f)) this.filters.delete(f); else this.filters.add(f); this.reload(); }}>${f}</button>`)}
         </span>

@@ -164,3 +164,173 @@ test('state survives a reload through getState, and progress renders live', { sk
   assert.ok((await posted(page)).some((m) => m.type === 'action' && m.action === 'cancel'));
   await page.close();
 });
+
+// --- Files and Wasted space, fed by synthetic host messages -------------------------------
+
+type Posted = { type: string; requestId?: number; stageIndex?: number; layer?: number; dir?: string; offset?: number; limit?: number; changes?: string[]; view?: string; sort?: string; line?: number; endLine?: number };
+const lastPosted = async (page: Page, type: string): Promise<Posted | undefined> =>
+  ((await page.evaluate('window.__posted')) as Posted[]).filter((m) => m.type === type).at(-1);
+
+const contents: Extract<HostMessage, { type: 'files/status' }> = {
+  type: 'files/status', stageIndex: 1, imageId: 'sha256:x', status: 'ready',
+  contents: {
+    imageId: 'sha256:x', fileCount: 450, efficiency: 0.8123, wastedBytes: 40_000_000, reclaimableBytes: 20_000_000,
+    layers: [
+      { index: 0, sizeBytes: 120_000_000, line: null, endLine: null, text: '/bin/sh -c #(nop) ADD file:abc in /', added: 400, modified: 0, removed: 0 },
+      { index: 1, sizeBytes: 0, line: 5, endLine: 5, text: 'ENV A=1', added: 0, modified: 0, removed: 0 },
+      { index: 2, sizeBytes: 30_000_000, line: 6, endLine: 6, text: 'COPY --from=builder /opt/venv /opt/venv', added: 50, modified: 1, removed: 2 },
+    ],
+    topWasted: [
+      { path: `/tmp/${HOSTILE}`, cumulativeBytes: 40_000_000, reclaimableBytes: 20_000_000,
+        writes: [{ layer: 0, sizeBytes: 20_000_000, line: 3 }, { layer: 2, sizeBytes: 20_000_000, line: 6 }], removedBy: { layer: 2, how: 'overwritten', line: 7 } },
+    ],
+  },
+};
+
+function filesPage(requestId: number, offset: number, n: number, total: number, dir = '/'): HostMessage {
+  const base = dir === '/' ? '' : dir;
+  return {
+    type: 'files/page', requestId, stageIndex: 1,
+    page: { dir, layer: 2, view: 'layer', total, offset, entries: Array.from({ length: n }, (_, k) => {
+      const i = offset + k;
+      const isDir = i === 0;
+      const name = i === 1 ? HOSTILE : `f${i}`;
+      return { name, path: `${base}/${name}`, type: isDir ? 'dir' as const : 'file' as const, sizeBytes: 1000 * (total - i), mode: '-rw-r--r--',
+        change: i % 3 === 0 ? 'modified' as const : 'added' as const, hasChildren: isDir, writtenBy: 2, line: 6 };
+    }) },
+  };
+}
+
+test('Files: lazily opened per stage, paged rows as text, Load more asks for the next offset', { skip, timeout: 60_000 }, async () => {
+  const page = await openPanel();
+  await send(page, { type: 'state', state });
+  await page.locator('[data-files-open="1"]').click();
+  assert.deepEqual(await lastPosted(page, 'files/open'), { type: 'files/open', stageIndex: 1 });
+  await send(page, { type: 'files/status', stageIndex: 1, imageId: 'sha256:x', status: 'loading' });
+  assert.match((await page.locator('#files').textContent()) ?? '', /Analysing layer contents/);
+  await send(page, contents);
+  // The first listing: the stage's last own layer, its changes, at the root, one page.
+  await page.waitForFunction('window.__posted.some((m) => m.type === "files/list")');
+  const first = (await lastPosted(page, 'files/list'))!;
+  assert.deepEqual({ ...first, requestId: undefined }, { type: 'files/list', requestId: undefined, stageIndex: 1, layer: 2, view: 'layer', dir: '/', sort: 'size', descending: true, offset: 0, limit: 200 });
+  // The layer picker lists layers that changed files (not the ENV one), with their lines.
+  const options = await page.locator('#files select.files-layer option').allTextContents();
+  assert.equal(options.length, 2);
+  assert.match(options[1]!, /line 6 · 30 MB · COPY --from=builder/);
+  // A stale page (an earlier request id) is ignored.
+  await send(page, filesPage(first.requestId! - 1, 0, 5, 5));
+  await send(page, filesPage(first.requestId!, 0, 200, 450));
+  const rows = page.locator('#files [data-file-path]');
+  await page.waitForFunction('document.querySelectorAll("#files [data-file-path]").length === 200');
+  assert.equal(await rows.count(), 200);
+  assert.match((await page.locator('#files').textContent()) ?? '', /1–200 of 450/);
+  // Names are text: the hostile one shows its markup, nothing is parsed.
+  assert.equal(await page.locator('#files img').count(), 0);
+  assert.ok((await page.locator('[data-file-path="/<img src=x onerror=\\"window.__pwned=1\\">"]').textContent())?.includes('<img src=x'));
+  await page.locator('#files .files-more').click();
+  const more = (await lastPosted(page, 'files/list'))!;
+  assert.deepEqual([more.offset, more.limit, more.dir, more.layer], [200, 200, '/', 2]);
+  await send(page, filesPage(more.requestId!, 200, 200, 450));
+  await page.waitForFunction('document.querySelectorAll("#files [data-file-path]").length === 400');
+  assert.match((await page.locator('#files').textContent()) ?? '', /1–400 of 450/);
+  // A file row reveals the line that wrote it; a directory row opens the directory.
+  await page.locator('[data-file-path="/f2"]').click();
+  assert.deepEqual(await lastPosted(page, 'revealLine'), { type: 'revealLine', line: 6, endLine: 6 });
+  await page.locator('[data-file-path="/f0"]').focus();
+  await page.keyboard.press('Enter');
+  const into = (await lastPosted(page, 'files/list'))!;
+  assert.deepEqual([into.dir, into.offset], ['/f0', 0]);
+  await send(page, filesPage(into.requestId!, 0, 3, 3, '/f0'));
+  await page.locator('[data-file-path="/f0/f2"]').waitFor();
+  assert.deepEqual(await page.locator('#files .crumb').allTextContents(), ['/', 'f0']);
+  // Filters and the merged view go into the next request.
+  await page.locator('[data-files-filter="removed"]').click();
+  await page.locator('[data-files-view="merged"]').click();
+  const filtered = (await lastPosted(page, 'files/list'))!;
+  assert.deepEqual([filtered.changes, filtered.view, filtered.dir], [['removed'], 'merged', '/f0']);
+  await page.locator('#files .crumb', { hasText: '/' }).first().click();
+  assert.equal((await lastPosted(page, 'files/list'))!.dir, '/');
+  assert.equal(await page.evaluate('window.__pwned'), undefined);
+  assert.deepEqual(await page.evaluate('window.__csp'), [], 'no CSP violations');
+  await page.close();
+});
+
+test('Files: the window holds at most 1000 rows however far the user pages', { skip, timeout: 60_000 }, async () => {
+  const page = await openPanel();
+  await send(page, { type: 'state', state });
+  await page.locator('[data-files-open="1"]').click();
+  await send(page, contents);
+  await page.waitForFunction('window.__posted.some((m) => m.type === "files/list")');
+  let req = (await lastPosted(page, 'files/list'))!;
+  await send(page, filesPage(req.requestId!, 0, 200, 100_000));
+  for (let i = 1; i <= 5; i++) {
+    await page.locator('#files .files-more').click();
+    req = (await lastPosted(page, 'files/list'))!;
+    assert.equal(req.offset, i * 200);
+    await send(page, filesPage(req.requestId!, req.offset!, 200, 100_000));
+    await page.waitForFunction(`document.querySelector('#files .files-count')?.textContent?.includes('–${(i + 1) * 200} of 100000')`);
+  }
+  assert.equal(await page.locator('#files [data-file-path]').count(), 1000);
+  assert.match((await page.locator('#files .files-count').textContent()) ?? '', /201–1200 of 100000/);
+  await page.locator('#files .files-prev').click();
+  const prev = (await lastPosted(page, 'files/list'))!;
+  assert.deepEqual([prev.offset, prev.limit], [0, 200]);
+  await page.close();
+});
+
+test('Wasted space: totals and paths as text, each entry reveals its lines', { skip, timeout: 60_000 }, async () => {
+  const page = await openPanel();
+  await send(page, { type: 'state', state });
+  await page.locator('[data-files-open="1"]').click();
+  await send(page, contents);
+  const wasted = page.locator('#wasted');
+  await wasted.waitFor();
+  assert.match((await wasted.textContent()) ?? '', /Efficiency\s*81\.2%[\s\S]*Wasted\s*40 MB[\s\S]*Reclaimable\s*20 MB/);
+  const entry = page.locator('[data-wasted-path]');
+  assert.equal(await entry.getAttribute('data-wasted-path'), `/tmp/${HOSTILE}`);
+  assert.match((await entry.textContent()) ?? '', /written by lines 3 and 6, overwritten by line 7/);
+  assert.equal(await page.locator('#wasted img').count(), 0);
+  await entry.locator('.wasted-path').click();
+  assert.deepEqual(await lastPosted(page, 'revealLine'), { type: 'revealLine', line: 3, endLine: 3 });
+  await entry.locator('[data-wasted-line="7"]').focus();
+  await page.keyboard.press('Enter');
+  assert.deepEqual(await lastPosted(page, 'revealLine'), { type: 'revealLine', line: 7, endLine: 7 });
+  if (process.env.STAGELENS_PANEL_FILES_SCREENSHOT) {
+    // The harness has no VS Code theme: set a few dark-theme variables through CSSOM (the CSP allows it).
+    await page.evaluate(`(() => { const s = document.documentElement.style; const v = {
+      '--vscode-foreground': '#cccccc', '--vscode-editor-background': '#1e1e1e', '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-panel-border': '#3c3c3c', '--vscode-sideBar-background': '#181818', '--vscode-button-background': '#0e639c',
+      '--vscode-button-foreground': '#ffffff', '--vscode-dropdown-background': '#3c3c3c', '--vscode-dropdown-foreground': '#cccccc',
+      '--vscode-textLink-foreground': '#3794ff', '--vscode-focusBorder': '#007fd4', '--vscode-font-family': 'sans-serif', '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace', '--vscode-gitDecoration-addedResourceForeground': '#81b88b',
+      '--vscode-gitDecoration-modifiedResourceForeground': '#e2c08d', '--vscode-gitDecoration-deletedResourceForeground': '#c74e39',
+      '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616' };
+      for (const [k, x] of Object.entries(v)) s.setProperty(k, x); })()`);
+    const req = (await lastPosted(page, 'files/list'))!;
+    await send(page, filesPage(req.requestId!, 0, 12, 450));
+    await page.locator('[data-file-path="/f11"]').waitFor();
+    await page.setViewportSize({ width: 900, height: 1200 });
+    await page.locator('section[data-stage-index="1"]').screenshot({ path: process.env.STAGELENS_PANEL_FILES_SCREENSHOT });
+  }
+  await page.close();
+});
+
+test('Files: an analysis error is shown in the section and the rest of the panel keeps working', { skip, timeout: 60_000 }, async () => {
+  const page = await openPanel();
+  await send(page, { type: 'state', state });
+  await page.locator('[data-files-open="0"]').click();
+  await send(page, { type: 'files/status', stageIndex: 0, imageId: 'sha256:x', status: 'error', message: `Could not read the layer contents: Cannot reach the Docker engine ${HOSTILE}` });
+  await page.locator('#files .files-error').waitFor();
+  assert.match((await page.locator('#files').textContent()) ?? '', /Cannot reach the Docker engine <img/);
+  assert.equal(await page.locator('#files img').count(), 0);
+  assert.equal(await page.locator('[data-stage-index]').count(), 2);
+  await page.locator('[data-layer-index][data-line="6"]').click();
+  assert.deepEqual(await lastPosted(page, 'revealLine'), { type: 'revealLine', line: 6, endLine: 6 });
+  assert.ok(await page.locator('#final-summary').isVisible());
+  // A new report with another image for the stage closes the stale view.
+  const rebuilt = { ...state, report: { ...analysis, stages: analysis.stages.map((s) => ({ ...s, imageId: 'sha256:new' })) } };
+  await send(page, { type: 'state', state: rebuilt });
+  await page.locator('#files').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-files-open]').count(), 2);
+  await page.close();
+});
