@@ -32,8 +32,12 @@ for (const f of readdirSync(figuresDir).sort()) {
   if (rec.name.startsWith('fault:')) faults.push({ fault: rec.name.slice(6), survived: rec.faultsSurvived === 1 });
   for (const [k, v] of Object.entries(rec.notes ?? {})) notes[k] = typeof v === 'number' && typeof notes[k] === 'number' ? notes[k] + v : v;
 }
+// Inputs that neither crashed nor hung but broke an invariant (no problem reported for a wrong
+// input, a position outside the document, over the time or memory bound).
+const invariantBreaks = (notes.corpusViolations ?? 0) + (notes.fuzzViolations ?? 0);
 const summary = {
   ...sum,
+  invariantBreaks,
   maxParseMs: Math.round(sum.maxParseMs * 10) / 10,
   maxHeapGrowthMB: Math.round(sum.maxHeapGrowthMB * 10) / 10,
   faults, notes, testExitCode: r.status, durationS: Math.round((Date.now() - t0) / 1000), at: new Date().toISOString(),
@@ -42,7 +46,7 @@ writeFileSync(join(here, 'summary.json'), JSON.stringify(summary, null, 2) + '\n
 rmSync(figuresDir, { recursive: true, force: true });
 
 console.log(`\nreliability: faults injected ${summary.faultsInjected}, survived ${summary.faultsSurvived}; `
-  + `bad inputs tried ${summary.badInputsTried}, crashes ${summary.crashes}, hangs ${summary.hangs}; `
+  + `bad inputs tried ${summary.badInputsTried}, crashes ${summary.crashes}, hangs ${summary.hangs}, invariant breaks ${summary.invariantBreaks}; `
   + `max parse time ${summary.maxParseMs} ms; max heap growth ${summary.maxHeapGrowthMB} MB; `
   + `security checks ${summary.securityChecks}, failed ${summary.securityFailures} (${summary.durationS} s)`);
 process.exit(r.status ?? 1);
