@@ -175,7 +175,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
     try {
       const a = await layerContents.get(target.imageId, target.report, endpoint);
       const page = a.index.list({
-        layer: req.layer, view: req.view, dir: req.dir, changes: req.changes, sort: req.sort, descending: req.descending, offset: req.offset, limit: req.limit,
+        layer: req.layer, view: req.view, dir: req.dir, changes: req.changes, keepDirs: true, sort: req.sort, descending: req.descending, offset: req.offset, limit: req.limit,
       });
       this.post({ type: 'files/page', requestId: req.requestId, stageIndex: req.stageIndex, page: {
         dir: page.dir, layer: page.layer, view: page.view, total: page.total, offset: page.offset,

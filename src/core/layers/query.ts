@@ -14,6 +14,9 @@ export interface TreeQuery {
   dir: string;
   /** Keep only entries with these changes (in this layer); 'unchanged' keeps the rest. Default: all. */
   changes?: Array<ChangeKind | 'unchanged'>;
+  /** With `changes`: keep directories something below changed in (change 'modified'), whatever
+   *  the filter, so a filtered listing can still be followed down to the entries it matches. */
+  keepDirs?: boolean;
   /** Case-insensitive substring of the entry name. */
   nameContains?: string;
   sort?: 'name' | 'size';
@@ -76,7 +79,7 @@ export class LayerIndex {
     for (const node of dirNode.children.values()) {
       const row = this.describe(node, layer, q.view);
       if (!row) continue;
-      if (want && !want.has(row.change)) continue;
+      if (want && !want.has(row.change) && !(q.keepDirs && row.span.type === 'dir' && row.change === 'modified')) continue;
       if (needle && !node.name.toLowerCase().includes(needle)) continue;
       rows.push({ node, ...row });
     }

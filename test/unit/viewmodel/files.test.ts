@@ -132,3 +132,19 @@ test('LayerContentsCache: one analysis per image, least recently used evicted an
   cache.clear();
   assert.equal(cache.size, 0);
 });
+
+test('a change filter keeps the directories that lead to matching entries (keepDirs)', async () => {
+  const { analyzeExport } = await import('../../../src/core/layers/analyze');
+  const { chunked, dockerSave } = await import('../layers/synth');
+  const l0 = [{ name: 'usr/', type: 'directory' as const }, { name: 'usr/lib/', type: 'directory' as const }, { name: 'usr/lib/old', size: 10 }, { name: 'etc/', type: 'directory' as const }, { name: 'etc/conf', size: 3 }];
+  const l1 = [{ name: 'usr/lib/new', size: 7 }, { name: 'usr/lib/.wh.old' }, { name: 'top', size: 1 }];
+  const { index } = await analyzeExport(chunked(await dockerSave({ layers: [l0, l1] })), { image: 'x' });
+  const names = (q: Parameters<typeof index.list>[0]): string[] => index.list(q).entries.map((e) => `${e.name}:${e.change}`);
+  // Without keepDirs the filter hides /usr, although the added file is below it.
+  assert.deepEqual(names({ layer: 1, view: 'layer', dir: '/', changes: ['added'], sort: 'name' }), ['top:added']);
+  assert.deepEqual(names({ layer: 1, view: 'layer', dir: '/', changes: ['added'], keepDirs: true, sort: 'name' }), ['top:added', 'usr:modified']);
+  assert.deepEqual(names({ layer: 1, view: 'merged', dir: '/usr/lib', changes: ['added'], keepDirs: true, sort: 'name' }), ['new:added']);
+  assert.deepEqual(names({ layer: 1, view: 'merged', dir: '/usr/lib', changes: ['removed'], keepDirs: true, sort: 'name' }), ['old:removed']);
+  // Unchanged directories (/etc) stay hidden in the merged view when filtering.
+  assert.deepEqual(names({ layer: 1, view: 'merged', dir: '/', changes: ['added'], keepDirs: true, sort: 'name' }), ['top:added', 'usr:modified']);
+});
