@@ -257,7 +257,7 @@ export class Session {
   }
 
   /** Runs a command by its palette title, e.g. "Stage Lens: Analyze Stages". */
-  async runCommand(title: string): Promise<void> {
+  async runCommand(title: string, opts: { opensPicker?: boolean } = {}): Promise<void> {
     const { page } = this;
     await this.openPalette();
     await page.keyboard.type(title);
@@ -270,7 +270,8 @@ export class Session {
       throw new Error(`command "${title}" is not in the palette; rows: ${JSON.stringify(seen)}`);
     }
     await row.click();
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: T.ui }).catch(() => {});
+    // A command that opens its own picker (e.g. Color Theme) keeps the quick input open.
+    if (!opts.opensPicker) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: T.ui }).catch(() => {});
   }
 
   private async openPalette(): Promise<void> {
@@ -391,7 +392,8 @@ export class Session {
     const { page } = this;
     const dark = /dark/i.test(theme);
     if (await this.isTheme(dark)) return;
-    await this.runCommand('Preferences: Color Theme');
+    await this.runCommand('Preferences: Color Theme', { opensPicker: true });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: /Dark|Light/ }).first().waitFor({ timeout: T.ui });
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: T.ui });
     await input.fill(theme);
