@@ -133,6 +133,18 @@ export class FilesController implements ReactiveController {
     else if (r.line !== null) post({ type: 'revealLine', line: r.line, endLine: r.line });
   }
 
+  /** Enter/Space activate; arrows move between rows, so a long listing is not a long Tab chain. */
+  private rowKey(e: KeyboardEvent, r: FileRow): void {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const li = e.currentTarget as HTMLElement;
+      const to = (e.key === 'ArrowDown' ? li.nextElementSibling : li.previousElementSibling) as HTMLElement | null;
+      to?.focus();
+      return;
+    }
+    onActivate(() => this.activateRow(r))(e);
+  }
+
   /** The button that opens the view, or the view itself for the open stage. */
   render(stage: StageReport): TemplateResult | typeof nothing {
     if (!stage.imageId) return nothing;
@@ -199,7 +211,7 @@ export class FilesController implements ReactiveController {
     const actionable = (r.type === 'dir' && r.hasChildren) || r.line !== null;
     return html`<li class="file-row ${r.change}" data-file-path=${r.path} data-file-line=${r.line ?? ''} data-change=${r.change}
       role=${actionable ? 'button' : 'listitem'} tabindex=${actionable ? '0' : '-1'} aria-label=${t.label}
-      @click=${() => this.activateRow(r)} @keydown=${onActivate(() => this.activateRow(r))}>
+      @click=${() => this.activateRow(r)} @keydown=${(e: KeyboardEvent) => this.rowKey(e, r)}>
       <span class="file-name" title=${r.path}>${t.name}</span>
       <span class="file-size">${t.size}</span>
       <span class="file-change">${t.change}</span>

@@ -233,6 +233,12 @@ test('Files: lazily opened per stage, paged rows as text, Load more asks for the
   await send(page, filesPage(more.requestId!, 200, 200, 450));
   await page.waitForFunction('document.querySelectorAll("#files [data-file-path]").length === 400');
   assert.match((await page.locator('#files').textContent()) ?? '', /1–400 of 450/);
+  // Arrow keys move between rows.
+  await page.locator('[data-file-path="/f3"]').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await page.evaluate('document.activeElement?.getAttribute("data-file-path")'), '/f4');
   // A file row reveals the line that wrote it; a directory row opens the directory.
   await page.locator('[data-file-path="/f2"]').click();
   assert.deepEqual(await lastPosted(page, 'revealLine'), { type: 'revealLine', line: 6, endLine: 6 });
