@@ -76,6 +76,19 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Polls a browser-side expression until it is truthy. Playwright's waitForFunction with a
+ * string re-evaluates it through eval() once it has to poll, which the panel's CSP (no
+ * 'unsafe-eval') rightly blocks; page.evaluate goes through the debugger protocol instead.
+ */
+async function waitUntil(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function openPanel(): Promise<Page> {
   const page = await browser!.newPage();
   // A string, not a function: the TypeScript loader's name-keeping helpers do not exist in the page.
@@ -90,7 +103,7 @@ async function openPanel(): Promise<Page> {
     });
   `);
   await page.goto(origin);
-  await page.waitForFunction('window.__posted.some((m) => m.type === "ready")');
+  await waitUntil(page, 'window.__posted.some((m) => m.type === "ready")');
   return page;
 }
 
@@ -210,7 +223,7 @@ test('Files: lazily opened per stage, paged rows as text, Load more asks for the
   assert.match((await page.locator('#files').textContent()) ?? '', /Analysing layer contents/);
   await send(page, contents);
   // The first listing: the stage's last own layer, its changes, at the root, one page.
-  await page.waitForFunction('window.__posted.some((m) => m.type === "files/list")');
+  await waitUntil(page, 'window.__posted.some((m) => m.type === "files/list")');
   const first = (await lastPosted(page, 'files/list'))!;
   assert.deepEqual({ ...first, requestId: undefined }, { type: 'files/list', requestId: undefined, stageIndex: 1, layer: 2, view: 'layer', dir: '/', sort: 'size', descending: true, offset: 0, limit: 200 });
   // The layer picker lists layers that changed files (not the ENV one), with their lines.
@@ -221,7 +234,7 @@ test('Files: lazily opened per stage, paged rows as text, Load more asks for the
   await send(page, filesPage(first.requestId! - 1, 0, 5, 5));
   await send(page, filesPage(first.requestId!, 0, 200, 450));
   const rows = page.locator('#files [data-file-path]');
-  await page.waitForFunction('document.querySelectorAll("#files [data-file-path]").length === 200');
+  await waitUntil(page, 'document.querySelectorAll("#files [data-file-path]").length === 200');
   assert.equal(await rows.count(), 200);
   assert.match((await page.locator('#files').textContent()) ?? '', /1–200 of 450/);
   // Names are text: the hostile one shows its markup, nothing is parsed.
@@ -231,7 +244,7 @@ test('Files: lazily opened per stage, paged rows as text, Load more asks for the
   const more = (await lastPosted(page, 'files/list'))!;
   assert.deepEqual([more.offset, more.limit, more.dir, more.layer], [200, 200, '/', 2]);
   await send(page, filesPage(more.requestId!, 200, 200, 450));
-  await page.waitForFunction('document.querySelectorAll("#files [data-file-path]").length === 400');
+  await waitUntil(page, 'document.querySelectorAll("#files [data-file-path]").length === 400');
   assert.match((await page.locator('#files').textContent()) ?? '', /1–400 of 450/);
   // Arrow keys move between rows.
   await page.locator('[data-file-path="/f3"]').focus();
@@ -266,7 +279,7 @@ test('Files: the window holds at most 1000 rows however far the user pages', { s
   await send(page, { type: 'state', state });
   await page.locator('[data-files-open="1"]').click();
   await send(page, contents);
-  await page.waitForFunction('window.__posted.some((m) => m.type === "files/list")');
+  await waitUntil(page, 'window.__posted.some((m) => m.type === "files/list")');
   let req = (await lastPosted(page, 'files/list'))!;
   await send(page, filesPage(req.requestId!, 0, 200, 100_000));
   for (let i = 1; i <= 5; i++) {
@@ -274,7 +287,7 @@ test('Files: the window holds at most 1000 rows however far the user pages', { s
     req = (await lastPosted(page, 'files/list'))!;
     assert.equal(req.offset, i * 200);
     await send(page, filesPage(req.requestId!, req.offset!, 200, 100_000));
-    await page.waitForFunction(`document.querySelector('#files .files-count')?.textContent?.includes('–${(i + 1) * 200} of 100000')`);
+    await waitUntil(page, `document.querySelector('#files .files-count')?.textContent?.includes('–${(i + 1) * 200} of 100000')`);
   }
   assert.equal(await page.locator('#files [data-file-path]').count(), 1000);
   assert.match((await page.locator('#files .files-count').textContent()) ?? '', /201–1200 of 100000/);
