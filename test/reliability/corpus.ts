@@ -15,17 +15,9 @@ export interface BadInput {
   heavy?: boolean;
 }
 
-/** Small, fast, seeded PRNG (mulberry32) so every run tries exactly the same inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../harness/prng';
+
+export { rng };
 
 function junk(seed: number, n: number): string {
   const r = rng(seed);

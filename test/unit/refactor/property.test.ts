@@ -6,18 +6,8 @@ import { test } from 'node:test';
 import { baseChain, parseDockerfile, type ParsedDockerfile } from '../../../src/core/dockerfile/parse';
 import { addCacheMounts, addNonRootUser, applyEdits, refactorToMultiStage } from '../../../src/core/refactor';
 import { analyzeDockerfile } from '../../../src/core/suggest';
+import { rng } from '../../harness/prng';
 
-/** mulberry32: tiny, seedable, good enough to pick fixture pieces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASES = ['python:3.12', 'python:3.11-bookworm', 'python:3.12-alpine', 'node:20', 'node:18-alpine', 'golang:1.22', 'golang:1.21-alpine',
   'rust:1.79', 'maven:3.9-eclipse-temurin-21', 'eclipse-temurin:17-jdk', 'debian:bookworm', 'ubuntu:24.04', 'alpine:3.20', 'fixture/busybox:latest', 'myorg/base:1'];
@@ -88,7 +78,7 @@ function runtimeFacts(df: ParsedDockerfile): { cmd: string | null; entry: string
 const CASES = Number(process.env.PROPERTY_CASES ?? 600);
 
 test(`rewrite properties over ${CASES} generated and mutated Dockerfiles`, () => {
-  const rnd = prng(0x5eed1e5);
+  const rnd = rng(0x5eed1e5);
   let split = 0; let unchangedInvalid = 0;
   for (let i = 0; i < CASES; i++) {
     let text = generate(rnd);
@@ -124,7 +114,7 @@ test(`rewrite properties over ${CASES} generated and mutated Dockerfiles`, () =>
 });
 
 test(`findings and their fixes over ${CASES} generated Dockerfiles`, () => {
-  const rnd = prng(0xfeed);
+  const rnd = rng(0xfeed);
   for (let i = 0; i < CASES; i++) {
     let text = generate(rnd);
     if (i % 2 === 1) text = mutate(text, rnd);
