@@ -312,6 +312,25 @@ export class Session {
     return (await this.page.locator('.codelens-decoration a').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
   }
 
+  /**
+   * For every code lens link in the active editor, the text of the editor line it sits directly
+   * above. Monaco puts lenses in a view zone before their line, so the lens's line is the first
+   * rendered line whose top is at or below the lens's bottom.
+   */
+  async lensLines(): Promise<{ lens: string; line: string }[]> {
+    const editor = this.page.locator('.editor-group-container.active .monaco-editor').first();
+    const lines = await editor.locator('.view-lines .view-line').evaluateAll((els) =>
+      els.map((e) => ({ top: e.getBoundingClientRect().top, text: e.textContent ?? '' })));
+    const lenses = await editor.locator('.codelens-decoration a').evaluateAll((els) =>
+      els.map((e) => ({ bottom: e.closest('.codelens-decoration')!.getBoundingClientRect().bottom, text: e.textContent ?? '' })));
+    const clean = (t: string): string => t.replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+    const sorted = lines.sort((a, b) => a.top - b.top);
+    return lenses.map((l) => ({
+      lens: clean(l.text),
+      line: clean(sorted.find((v) => v.top >= l.bottom - 2)?.text ?? ''),
+    }));
+  }
+
   async clickLens(text: RegExp | string): Promise<void> {
     const lens = await this.waitForLens(text);
     await lens.click();
@@ -339,6 +358,16 @@ export class Session {
     // Monaco virtualises lines; reading the model through the DOM would miss off-screen lines,
     // so the test saves and reads the file instead where it needs the whole text.
     return this.page.locator('.editor-group-container.active .monaco-editor .view-lines').innerText();
+  }
+
+  /**
+   * The rendered lines of the active editor in screen order. Monaco recycles line elements, so
+   * their DOM order is not the document's; only lines in view are rendered (enough for a short file).
+   */
+  async editorLines(): Promise<string[]> {
+    const lines = await this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').evaluateAll((els) =>
+      els.map((e) => ({ top: e.getBoundingClientRect().top, text: e.textContent ?? '' })));
+    return lines.sort((a, b) => a.top - b.top).map((l) => l.text.replace(/\u00a0/g, ' '));
   }
 
   async save(): Promise<void> {
@@ -455,6 +484,11 @@ export class Session {
       parts.push(`--- ${f}\n${tail(readSafe(f), lines)}`);
     }
     return parts.join('\n');
+  }
+
+  /** What an extension output channel (e.g. "Stage Lens") has written to its log file so far. */
+  outputLog(channel: string): string {
+    return findFiles(join(this.userDir, 'logs'), (n) => n.endsWith(`-${channel}.log`)).map(readSafe).join('\n');
   }
 
   /** For `afterEach`: on a failed test, a screenshot and the log tails. */
