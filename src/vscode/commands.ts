@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { parseDockerfile } from '../core/dockerfile/parse';
 import { finalStage, formatBytes, type AnalysisReport } from '../core/report';
 import { maskSecretArgs, maskSecretsInText } from '../core/secrets';
+import { applyEdits, minimalLineEdits, type TextEdit } from '../core/refactor/edits';
 import type { FinalImageFacts } from '../protocol';
 import { COMMANDS } from './commandIds';
 import { readConfig } from './config';
@@ -247,7 +248,7 @@ class Flows {
     }
     const edit = new vscode.WorkspaceEdit();
     const meta: vscode.WorkspaceEditEntryMetadata = { needsConfirmation: true, label: f.fix.title, description: f.message };
-    for (const e of f.fix.edits) edit.replace(doc.uri, toRange(e.range), e.newText, meta);
+    for (const e of previewEdits(doc.getText(), f.fix.edits)) edit.replace(doc.uri, toRange(e.range), e.newText, meta);
     const ok = await vscode.workspace.applyEdit(edit);
     if (!ok) void vscode.window.showInformationMessage('Stage Lens: the suggestion was not applied.');
   }
@@ -271,12 +272,9 @@ class Flows {
   private refactorEdit(doc: vscode.TextDocument, r: RefactorResult, confirm: boolean): vscode.WorkspaceEdit {
     const edit = new vscode.WorkspaceEdit();
     const meta: vscode.WorkspaceEditEntryMetadata = { needsConfirmation: confirm, label: 'Refactor to multi-stage', description: r.summary };
-    if (r.edits.length) {
-      for (const e of r.edits) edit.replace(doc.uri, toRange(e.range), e.newText, meta);
-    } else {
-      const all = new vscode.Range(0, 0, doc.lineCount, 0);
-      edit.replace(doc.uri, doc.validateRange(all), r.text, meta);
-    }
+    // One edit per changed hunk (not one whole-document replacement), so the Refactor Preview
+    // shows what moved where and unchanged lines keep their breakpoints and markers.
+    for (const e of minimalLineEdits(doc.getText(), r.text)) edit.replace(doc.uri, toRange(e.range), e.newText, meta);
     return edit;
   }
 
@@ -369,4 +367,13 @@ function dockerfileFacts(report: AnalysisReport, text: string): FinalImageFacts 
   if (!stage) return null;
   const users = stage.instructions.filter((i) => i.keyword === 'USER');
   return { user: users.length ? users[users.length - 1]!.args : null, contentsKnown: false, compilers: [], packageManagers: [], shells: [] };
+}
+
+/** The fix's edits re-expressed as minimal line hunks of the same result (see minimalLineEdits). */
+function previewEdits(text: string, edits: TextEdit[]): TextEdit[] {
+  try {
+    return minimalLineEdits(text, applyEdits(text, edits));
+  } catch {
+    return edits; // overlapping edits cannot be re-expressed; apply them as given
+  }
 }

@@ -67,3 +67,62 @@ export function spanContains(outer: Span, inner: Span): boolean {
   const le = (a: Pos, b: Pos): boolean => a.line < b.line || (a.line === b.line && a.character <= b.character);
   return le(outer.start, inner.start) && le(inner.end, outer.end);
 }
+
+/** Lines with their terminators, so that equal lines are equal to the byte. */
+function linesWithBreaks(text: string): string[] {
+  return text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
+}
+
+const MAX_DIFF_CELLS = 4_000_000;
+
+/**
+ * The smallest set of whole-line edits that turns `before` into `after`: one edit per changed
+ * hunk instead of one whole-document replacement, so a preview (VS Code's Refactor Preview)
+ * shows what moves where and unchanged lines keep their markers. Applying the result to
+ * `before` with applyEdits gives exactly `after`.
+ */
+export function minimalLineEdits(before: string, after: string): TextEdit[] {
+  if (before === after) return [];
+  const bom = before.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const a = linesWithBreaks(before.slice(bom));
+  const b = linesWithBreaks(after.charCodeAt(0) === 0xfeff ? after.slice(1) : after);
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const n = a.length - head - tail;
+  const m = b.length - head - tail;
+  // Hunks as [oldStart, oldEnd, newStart, newEnd) in line indices.
+  const hunks: [number, number, number, number][] = [];
+  if ((n + 1) * (m + 1) > MAX_DIFF_CELLS) {
+    hunks.push([head, head + n, head, head + m]);
+  } else {
+    const lcs = new Uint32Array((n + 1) * (m + 1));
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        lcs[i * (m + 1) + j] = a[head + i] === b[head + j] ? lcs[(i + 1) * (m + 1) + j + 1]! + 1
+          : Math.max(lcs[(i + 1) * (m + 1) + j]!, lcs[i * (m + 1) + j + 1]!);
+      }
+    }
+    let i = 0; let j = 0; let open: [number, number, number, number] | null = null;
+    while (i < n || j < m) {
+      if (i < n && j < m && a[head + i] === b[head + j]) {
+        if (open) { hunks.push(open); open = null; }
+        i++; j++;
+        continue;
+      }
+      open ??= [head + i, head + i, head + j, head + j];
+      if (i < n && (j >= m || lcs[(i + 1) * (m + 1) + j]! >= lcs[i * (m + 1) + j + 1]!)) { i++; open[1] = head + i; }
+      else { j++; open[3] = head + j; }
+    }
+    if (open) hunks.push(open);
+  }
+  // Offsets of old line starts (after the BOM), then positions in the BOM-less convention.
+  const oldStarts: number[] = [0];
+  for (const l of a) oldStarts.push(oldStarts[oldStarts.length - 1]! + l.length);
+  const body = before.slice(bom);
+  return hunks.map(([os, oe, ns, ne]) => ({
+    range: { start: positionAt(body, oldStarts[os]!), end: positionAt(body, oldStarts[oe]!) },
+    newText: b.slice(ns, ne).join(''),
+  }));
+}
