@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDockerfile } from '../../src/core/dockerfile/parse';
 import { formatBytes } from '../../src/core/report';
-import { Session, T, THEME_DARK, THEME_LIGHT, engineHost } from './harness';
+import { Session, T, THEME_DARK, THEME_HIGH_CONTRAST, THEME_LIGHT, engineHost } from './harness';
 import { stageImageSize } from './engine-images';
 
 const DOCKERFILE = 'Dockerfile.single-stage';
@@ -96,10 +96,25 @@ describe('Stage Lens in VS Code (code-server + Chromium)', { timeout: 14 * 60_00
       }
     }
     mark('layer rows checked');
+    // In every theme the instruction text of a layer row must differ in colour from the panel's
+    // background (a high-contrast theme once rendered it black on black).
+    const layerTextReadable = async (theme: string): Promise<void> => {
+      const f = await s().webviewFrame('[data-layer-index] .layer-text');
+      const [fg, bg] = await f.locator('[data-layer-index] .layer-text').first().evaluate((el) => {
+        const g = (globalThis as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string } }).getComputedStyle;
+        return [g(el).color, g((el as { ownerDocument: { body: unknown } }).ownerDocument.body).backgroundColor];
+      });
+      assert.notEqual(fg, bg, `${theme}: layer instruction text (${fg}) is visible on the panel background (${bg})`);
+    };
     await s().setTheme(THEME_DARK);
+    await layerTextReadable(THEME_DARK);
     await s().screenshot('panel-dark');
     await s().setTheme(THEME_LIGHT);
+    await layerTextReadable(THEME_LIGHT);
     await s().screenshot('panel-light');
+    await s().setTheme(THEME_HIGH_CONTRAST);
+    await layerTextReadable(THEME_HIGH_CONTRAST);
+    await s().screenshot('panel-high-contrast');
     await s().setTheme(THEME_DARK);
     mark('themes done');
   });

@@ -23,6 +23,7 @@ const chromiumBin = process.env.STAGELENS_CHROMIUM ?? '/usr/bin/chromium';
 
 export const THEME_DARK = 'Default Dark Modern';
 export const THEME_LIGHT = 'Default Light Modern';
+export const THEME_HIGH_CONTRAST = 'Default High Contrast';
 
 /** Upper bounds: generous for a 2-core machine, but a hang still ends the run. */
 export const T = {
@@ -419,8 +420,9 @@ export class Session {
    */
   async setTheme(theme: string): Promise<void> {
     const { page } = this;
-    const dark = /dark/i.test(theme);
-    if (await this.isTheme(dark)) return;
+    // The workbench's theme class: `hc-black` for the dark high-contrast theme.
+    const kind = /high contrast/i.test(theme) ? 'hc-black' : /dark/i.test(theme) ? 'vs-dark' : 'vs';
+    if (await this.isTheme(kind)) return;
     await this.runCommand('Preferences: Color Theme', { opensPicker: true });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: /Dark|Light/ }).first().waitFor({ timeout: T.ui });
     const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -431,19 +433,19 @@ export class Session {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
     await row.waitFor({ timeout: T.ui });
     await row.click();
-    await page.waitForFunction((d) => {
+    await page.waitForFunction((k) => {
       const wb = document.querySelector('.monaco-workbench');
-      return !!wb && wb.classList.contains(d ? 'vs-dark' : 'vs') && !wb.classList.contains(d ? 'vs' : 'vs-dark');
-    }, dark, { timeout: T.ui });
+      return !!wb && ['vs', 'vs-dark', 'hc-black', 'hc-light'].every((c) => wb.classList.contains(c) === (c === k));
+    }, kind, { timeout: T.ui });
     this.settings['workbench.colorTheme'] = theme;
     await sleep(1_000); // webviews restyle after the workbench, through their own message
   }
 
-  private async isTheme(dark: boolean): Promise<boolean> {
-    return this.page.evaluate((d) => {
+  private async isTheme(kind: string): Promise<boolean> {
+    return this.page.evaluate((k) => {
       const wb = document.querySelector('.monaco-workbench');
-      return !!wb && wb.classList.contains(d ? 'vs-dark' : 'vs') && !wb.classList.contains(d ? 'vs' : 'vs-dark');
-    }, dark);
+      return !!wb && ['vs', 'vs-dark', 'hc-black', 'hc-light'].every((c) => wb.classList.contains(c) === (c === k));
+    }, kind);
   }
 
   /**
