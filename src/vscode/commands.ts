@@ -284,6 +284,8 @@ class Flows {
     const r = this.refactorResult(doc);
     if (!r) return;
     const ok = await vscode.workspace.applyEdit(this.refactorEdit(doc, r, true));
+    // Discarded, nothing ticked, or refused by VS Code because the document changed meanwhile.
+    if (!ok) void vscode.window.showInformationMessage('Stage Lens: the multi-stage refactor was not applied; the Dockerfile is unchanged.');
     if (ok && r.notes.length) {
       this.d.output.appendLine(`Refactor to multi-stage: ${r.summary}`);
       for (const n of r.notes) this.d.output.appendLine(`  - ${n}`);
