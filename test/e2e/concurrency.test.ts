@@ -1,7 +1,7 @@
 // Issue 6, faults that need the real extension host: two analyses of one Dockerfile at once, an
 // edit while an analysis runs, and a refactor applied to a document that changed under it.
 // One code-server session against the private test engine.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,27 +9,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDockerfile } from '../../src/core/dockerfile/parse';
 import { formatBytes } from '../../src/core/report';
-import { Session, T, engineHost } from './harness';
+import { ANALYZED_FROM_LENS, SIZE_IN_LENS, step, Session, T, engineHost } from './harness';
 import { stageImageSize } from './engine-images';
 
-const ANALYZED_FROM_LENS = /·\s*[\d.]+\s*[kMGT]?B\b.*·\s*\d+ layers?/;
-const SIZE_IN_LENS = /·\s*([\d.]+\s*[kMGT]?B)\b/;
 const RUNNING_LENS = /Analyzing stages/;
 /** Sleeps long enough for a second command or some typing to land while the build runs. */
 const SLOW_RUN = 'sleep 8 && dd if=/dev/zero of=/big bs=1M count=5';
 /** An analysis of the slow Dockerfile: the sleep, the export, the inspection; generous for 2 cores. */
 const ANALYSIS_MS = 90_000;
-
-function step(session: () => Session | undefined, name: string, timeout: number, fn: () => Promise<void>): void {
-  test(name, { timeout }, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      await session()?.reportFailure(name);
-      throw err;
-    }
-  });
-}
 
 /**
  * A Dockerfile whose one RUN takes ~8 s. Line 1 is a comment (code-server misplaces a lens on a

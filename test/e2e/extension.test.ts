@@ -1,6 +1,6 @@
 // The scenario in a real VS Code: the packaged .vsix in code-server, driven from Debian's
 // Chromium, against the private test engine, on a copy of examples/.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -9,25 +9,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDockerfile } from '../../src/core/dockerfile/parse';
 import { formatBytes } from '../../src/core/report';
-import { Session, T, THEME_DARK, THEME_HIGH_CONTRAST, THEME_LIGHT, engineHost } from './harness';
+import { ANALYZED_FROM_LENS, SIZE_IN_LENS, step, Session, T, THEME_DARK, THEME_HIGH_CONTRAST, THEME_LIGHT, engineHost } from './harness';
 import { stageImageSize } from './engine-images';
 
 const DOCKERFILE = 'Dockerfile.single-stage';
-/** After analysis each FROM lens reads "<stage> · <size> (+<added> over <base>) · <n> layers · <time>". */
-const ANALYZED_FROM_LENS = /·\s*[\d.]+\s*[kMGT]?B\b.*·\s*\d+ layers?/;
-const SIZE_IN_LENS = /·\s*([\d.]+\s*[kMGT]?B)\b/;
-
-/** Wraps a step so a failure leaves a screenshot and the log tails behind. */
-function step(session: () => Session | undefined, name: string, timeout: number, fn: () => Promise<void>): void {
-  test(name, { timeout }, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      await session()?.reportFailure(name);
-      throw err;
-    }
-  });
-}
 
 describe('Stage Lens in VS Code (code-server + Chromium)', { timeout: 14 * 60_000 }, () => {
   let session: Session | undefined;

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 
 // Functions passed to page.waitForFunction run in the browser; this project's tsconfig has no DOM
@@ -550,4 +551,20 @@ function findFiles(dir: string, match: (name: string) => boolean): string[] {
   };
   walk(dir);
   return out;
+}
+
+/** After analysis each FROM lens reads "<stage> · <size> (+<added> over <base>) · <n> layers · <time>". */
+export const ANALYZED_FROM_LENS = /·\s*[\d.]+\s*[kMGT]?B\b.*·\s*\d+ layers?/;
+export const SIZE_IN_LENS = /·\s*([\d.]+\s*[kMGT]?B)\b/;
+
+/** A node:test step that leaves a screenshot and the log tails behind when it fails. */
+export function step(session: () => Session | undefined, name: string, timeout: number, fn: () => Promise<void>): void {
+  test(name, { timeout }, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      await session()?.reportFailure(name);
+      throw err;
+    }
+  });
 }
