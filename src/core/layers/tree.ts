@@ -16,33 +16,30 @@ export enum Ev { Write = 0, Implicit = 1, Whiteout = 2, Opaque = 3 }
 /** Content hints found by peeking at small files while they streamed. */
 export enum Hint { None = 0, PrivateKey = 1, NpmToken = 2 }
 
-export interface BlobEvent {
-  blob: number;
-  kind: Ev;
+/** What a tar header (plus peeked hints) says about one path: shared by events and spans. */
+interface EntryMeta {
   type: EntryType;
   size: number;
   mode: number;
   uid: number;
   gid: number;
   link: string | undefined;
-  /** Something else in the same blob lives below this path (dive only visits leaves). */
-  hasChild: boolean;
   hints: Hint;
 }
 
-export interface Span {
+export interface BlobEvent extends EntryMeta {
+  blob: number;
+  kind: Ev;
+  /** Something else in the same blob lives below this path (dive only visits leaves). */
+  hasChild: boolean;
+}
+
+export interface Span extends EntryMeta {
   from: number;
   /** The layer that ended the span (removed or replaced it), -1 while it lasts to the top. */
   to: number;
   change: 'added' | 'modified';
   implicit: boolean;
-  type: EntryType;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  link: string | undefined;
-  hints: Hint;
 }
 
 // Arrays start as exact-size literals ([x]) rather than [] + push: an empty array's first push
