@@ -5,13 +5,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { formatBytes, formatDuration, finalStage, type AnalysisReport, type StageReport } from '../core/report';
 import { parseDockerfile } from '../core/dockerfile/parse';
+import { isSecretName } from '../core/secrets';
 import { AnalysisInputError, analyzeStages, type ProgressEvent } from '../engine/analyze';
 import { connectEngine, EndpointConfigError, EngineUnreachableError } from '../engine/connection';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
-
-const SECRET_NAME = /TOKEN|PASSWORD|PASSWD|SECRET|KEY|CREDENTIAL/i;
-
-export function isSecretName(name: string): boolean { return SECRET_NAME.test(name); }
 
 /** Replaces the values of secret-looking build args wherever they appear. */
 export function makeMasker(buildArgs: Record<string, string>): (s: string) => string {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import * as tarStream from 'tar-stream';
 import { createBuildContext, makeContextFilter } from '../../../src/engine/context';
 import { decodeBuildkitStatus, encodeBuildkitStatus } from '../../../src/engine/buildkit-status';
-import { isSecretName, makeMasker } from '../../../src/cli/analyze';
+import { makeMasker } from '../../../src/cli/analyze';
+import { isSecretName } from '../../../src/core/secrets';
 
 async function entries(stream: NodeJS.ReadableStream): Promise<Map<string, { type: string; body: string; uid: number; mode: number }>> {
   const out = new Map<string, { type: string; body: string; uid: number; mode: number }>();
