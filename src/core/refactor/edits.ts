@@ -1,6 +1,7 @@
 // Text edits against the original document, in the LSP/VS Code convention (0-based positions),
 // so the editor's WorkspaceEdit and the CLI's file rewrite apply exactly the same change.
 import type { Pos, Span } from '../dockerfile/parse';
+import { diffSequences } from '../linediff';
 
 export interface TextEdit { range: Span; newText: string }
 
@@ -73,8 +74,6 @@ function linesWithBreaks(text: string): string[] {
   return text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
 }
 
-const MAX_DIFF_CELLS = 4_000_000;
-
 /**
  * The smallest set of whole-line edits that turns `before` into `after`: one edit per changed
  * hunk instead of one whole-document replacement, so a preview (VS Code's Refactor Preview)
@@ -84,43 +83,21 @@ const MAX_DIFF_CELLS = 4_000_000;
 export function minimalLineEdits(before: string, after: string): TextEdit[] {
   if (before === after) return [];
   const bom = before.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const a = linesWithBreaks(before.slice(bom));
+  const body = before.slice(bom);
+  const a = linesWithBreaks(body);
   const b = linesWithBreaks(after.charCodeAt(0) === 0xfeff ? after.slice(1) : after);
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
-  const n = a.length - head - tail;
-  const m = b.length - head - tail;
-  // Hunks as [oldStart, oldEnd, newStart, newEnd) in line indices.
+  // Runs of del/add between equal lines become hunks: [oldStart, oldEnd, newStart, newEnd).
   const hunks: [number, number, number, number][] = [];
-  if ((n + 1) * (m + 1) > MAX_DIFF_CELLS) {
-    hunks.push([head, head + n, head, head + m]);
-  } else {
-    const lcs = new Uint32Array((n + 1) * (m + 1));
-    for (let i = n - 1; i >= 0; i--) {
-      for (let j = m - 1; j >= 0; j--) {
-        lcs[i * (m + 1) + j] = a[head + i] === b[head + j] ? lcs[(i + 1) * (m + 1) + j + 1]! + 1
-          : Math.max(lcs[(i + 1) * (m + 1) + j]!, lcs[i * (m + 1) + j + 1]!);
-      }
-    }
-    let i = 0; let j = 0; let open: [number, number, number, number] | null = null;
-    while (i < n || j < m) {
-      if (i < n && j < m && a[head + i] === b[head + j]) {
-        if (open) { hunks.push(open); open = null; }
-        i++; j++;
-        continue;
-      }
-      open ??= [head + i, head + i, head + j, head + j];
-      if (i < n && (j >= m || lcs[(i + 1) * (m + 1) + j]! >= lcs[i * (m + 1) + j + 1]!)) { i++; open[1] = head + i; }
-      else { j++; open[3] = head + j; }
-    }
-    if (open) hunks.push(open);
+  let open: [number, number, number, number] | null = null;
+  let ai = 0; let bi = 0;
+  for (const d of diffSequences(a, b)) {
+    if (d.op === 'same') { if (open) { hunks.push(open); open = null; } ai = d.a + 1; bi = d.b + 1; continue; }
+    open ??= [ai, ai, bi, bi];
+    if (d.op === 'del') { ai = d.a + 1; open[1] = ai; } else { bi = d.b + 1; open[3] = bi; }
   }
-  // Offsets of old line starts (after the BOM), then positions in the BOM-less convention.
+  if (open) hunks.push(open);
   const oldStarts: number[] = [0];
   for (const l of a) oldStarts.push(oldStarts[oldStarts.length - 1]! + l.length);
-  const body = before.slice(bom);
   return hunks.map(([os, oe, ns, ne]) => ({
     range: { start: positionAt(body, oldStarts[os]!), end: positionAt(body, oldStarts[oe]!) },
     newText: b.slice(ns, ne).join(''),
