@@ -26,7 +26,7 @@ suite() {
 }
 
 step "system packages"
-must bash scripts/setup-system.sh
+must bash scripts/setup-system.sh chromium  # before the unit tests: the panel DOM tests drive it
 step "npm ci"
 must npm ci --no-audit --no-fund
 step "build, type-check, lint, package"
