@@ -32,8 +32,6 @@ function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv): Record<string
   return out;
 }
 
-function pad(s: string, n: number): string { return s.length >= n ? s : s + ' '.repeat(n - s.length); }
-function padStart(s: string, n: number): string { return s.length >= n ? s : ' '.repeat(n - s.length) + s; }
 
 function stageTitle(s: Pick<StageReport, 'name' | 'index'>): string { return s.name ? `${s.name} (#${s.index})` : `#${s.index}`; }
 
@@ -54,8 +52,8 @@ export function formatTable(report: AnalysisReport): string {
   const all = [head, ...rows];
   const w = (k: keyof typeof head): number => Math.max(...all.map((r) => r[k].length));
   const lines = all.map((r) => [
-    pad(r.stage, w('stage')), pad(r.base, w('base')), padStart(r.size, w('size')), padStart(r.added, w('added')),
-    padStart(r.layers, w('layers')), padStart(r.time, w('time')),
+    r.stage.padEnd(w('stage')), r.base.padEnd(w('base')), r.size.padStart(w('size')), r.added.padStart(w('added')),
+    r.layers.padStart(w('layers')), r.time.padStart(w('time')),
   ].join('  ').trimEnd());
   const out = [...lines];
   for (const s of report.stages) {
