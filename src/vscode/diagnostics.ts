@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { isDockerfile, type FindingsCache } from './documents';
 import type { AnalysisStore } from './store';
 import type { Finding } from './services';
-import { sameDockerfileText } from './model/lenses';
 
 const DEBOUNCE_MS = 250;
 
@@ -19,6 +18,7 @@ export class StageDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('stageLens')) this.updateAll(); }),
+      findings.onDidChange(() => this.updateAll()),
       store.onDidChange((uri) => {
         const doc = uri && vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
         if (doc) this.update(doc); else if (!uri) this.updateAll();
@@ -41,9 +41,9 @@ export class StageDiagnostics implements vscode.Disposable {
   update(doc: vscode.TextDocument): void {
     if (!isDockerfile(doc)) return;
     const out: vscode.Diagnostic[] = this.findings.get(doc).map((f) => findingDiagnostic(doc, f));
-    const analysis = this.store.get(doc.uri);
     // Build errors only while the text is the one that failed; after an edit the line may be wrong.
-    if (analysis && sameDockerfileText(analysis.text, doc.getText())) {
+    const analysis = this.store.current(doc.uri, doc.getText());
+    if (analysis) {
       for (const s of analysis.report.stages) {
         if (!s.error) continue;
         const line = Math.min(Math.max((s.error.line ?? s.line) - 1, 0), doc.lineCount - 1);

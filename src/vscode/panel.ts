@@ -12,7 +12,6 @@ import { COMMANDS, PANEL_VIEW_TYPE } from './commandIds';
 import { activeDockerfile, isDockerfile } from './documents';
 import { panelHtml } from './model/html';
 import type { AnalysisStore } from './store';
-import { sameDockerfileText } from './model/lenses';
 
 const ACTION_COMMANDS: Record<PanelAction, string> = {
   analyze: COMMANDS.analyze,
@@ -208,7 +207,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
     return {
       document: { uri: uri.toString(), fileName: uri.path.split('/').pop() ?? uri.path },
       report: a?.report ?? null,
-      stale: !!a && !!doc && !sameDockerfileText(a.text, doc.getText()),
+      stale: !!doc && this.store.isStale(uri, doc.getText()),
       facts: a?.facts ?? null,
       comparison: this.store.comparison(uri) ?? null,
       progress: this.store.progress(uri) ?? null,

@@ -4,7 +4,6 @@ import { finalStage, formatBytes } from '../core/report';
 import { COMMANDS } from './commandIds';
 import { activeDockerfile } from './documents';
 import type { AnalysisStore } from './store';
-import { sameDockerfileText } from './model/lenses';
 
 export class StageStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('stageLens.finalSize', vscode.StatusBarAlignment.Right, 100);
@@ -34,7 +33,7 @@ export class StageStatusBar implements vscode.Disposable {
     const a = this.store.get(doc.uri);
     const fin = a ? finalStage(a.report) : null;
     if (!a || !fin || fin.sizeBytes === null) { this.item.hide(); return; }
-    const stale = !sameDockerfileText(a.text, doc.getText());
+    const stale = this.store.isStale(doc.uri, doc.getText());
     this.item.text = `$(package) ${formatBytes(fin.sizeBytes)}${stale ? ' (stale)' : ''}`;
     this.item.tooltip = `Final image (${fin.name ?? `stage ${fin.index}`}) of ${doc.uri.path.split('/').pop()}: ${formatBytes(fin.sizeBytes)}. Click to open the Stage Lens panel.`;
     this.item.show();

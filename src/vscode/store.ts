@@ -1,6 +1,7 @@
 // Per-document analysis state shared by lenses, diagnostics, tree, status bar and panel.
 // One EventEmitter; every view refreshes from it.
 import * as vscode from 'vscode';
+import { sameDockerfileText } from '../core/hash';
 import type { AnalysisReport } from '../core/report';
 import type { ComparisonView, FinalImageFacts, ProgressView } from '../protocol';
 
@@ -22,6 +23,18 @@ export class AnalysisStore implements vscode.Disposable {
   readonly onDidChangeProgress = this.progressChanged.event;
 
   get(uri: vscode.Uri): DocumentAnalysis | undefined { return this.analyses.get(uri.toString()); }
+
+  /** The analysis only while it describes `text` (the one place that decides staleness). */
+  current(uri: vscode.Uri, text: string): DocumentAnalysis | undefined {
+    const a = this.analyses.get(uri.toString());
+    return a && sameDockerfileText(a.text, text) ? a : undefined;
+  }
+
+  /** Whether there is an analysis for `uri` that no longer describes `text`. */
+  isStale(uri: vscode.Uri, text: string): boolean {
+    const a = this.analyses.get(uri.toString());
+    return !!a && !sameDockerfileText(a.text, text);
+  }
 
   set(uri: vscode.Uri, a: DocumentAnalysis): void {
     this.analyses.set(uri.toString(), a);

@@ -6,7 +6,6 @@ import { COMMANDS } from './commandIds';
 import { activeDockerfile } from './documents';
 import { baseLabel, filesystemLayers, isFinal, stageLabel } from './model/stages';
 import type { AnalysisStore } from './store';
-import { sameDockerfileText } from './model/lenses';
 
 type Node =
   | { kind: 'stage'; uri: vscode.Uri; stage: StageReport; final: boolean; base: string; stale: boolean }
@@ -36,7 +35,7 @@ export class StagesTreeProvider implements vscode.TreeDataProvider<Node>, vscode
       const a = this.store.get(this.uri);
       if (!a) return [];
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri!.toString());
-      const stale = !!doc && !sameDockerfileText(a.text, doc.getText());
+      const stale = !!doc && this.store.isStale(this.uri, doc.getText());
       const uri = this.uri;
       return a.report.stages.map((s) => ({ kind: 'stage', uri, stage: s, final: isFinal(a.report, s), base: baseLabel(a.report, s), stale }));
     }

@@ -2,6 +2,7 @@
 // into vscode.CodeLens objects; keeping the placement rules here makes the stale-lens
 // guarantee (never on a line whose instruction differs from the one measured) unit-testable.
 import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction } from '../../core/dockerfile/parse';
+import { sameDockerfileText } from '../../core/hash';
 import { formatBytes, type AnalysisReport } from '../../core/report';
 import { stageLabel, stageSummaryText } from './stages';
 
@@ -45,12 +46,6 @@ export interface LensInput {
   suggestionsEnabled: boolean;
 }
 
-const normalize = (t: string): string => t.replace(/\r\n?/g, '\n');
-
-/** Whether a report made from `analysed` still describes `current` (line endings do not count). */
-export function sameDockerfileText(analysed: string, current: string): boolean {
-  return analysed === current || normalize(analysed) === normalize(current);
-}
 
 export function computeLenses(input: LensInput): LensSpec[] {
   const current = parseDockerfile(input.text);
