@@ -6,8 +6,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { formatBytes, formatDuration, finalStage, type AnalysisReport, type StageReport } from '../core/report';
 import { parseDockerfile } from '../core/dockerfile/parse';
 import { isSecretName } from '../core/secrets';
-import { AnalysisInputError, analyzeStages, type ProgressEvent } from '../engine/analyze';
-import { connectEngine, EndpointConfigError, EngineUnreachableError } from '../engine/connection';
+import { analyzeStages, type ProgressEvent } from '../engine/analyze';
+import { connectEngine } from '../engine/connection';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
 
 /** Replaces the values of secret-looking build args wherever they appear. */
@@ -123,28 +123,17 @@ export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promi
   if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UserError('--timeout takes seconds, e.g. --timeout 5.');
   const json = hasFlag(p, 'json');
 
-  let connection;
-  try {
-    connection = await connectEngine({ explicit: flag(p, 'host'), timeoutMs, signal });
-  } catch (e) {
-    if (e instanceof EngineUnreachableError || e instanceof EndpointConfigError) throw new UserError(e.message, EXIT.engine);
-    throw e;
-  }
+  // Engine and input errors map to exit codes in one place (common.ts exitCodeFor).
+  const connection = await connectEngine({ explicit: flag(p, 'host'), timeoutMs, signal });
   const tty = !!process.stderr.isTTY;
   if (!json || tty) io.err(`Analyzing ${relative(process.cwd(), dockerfile) || dockerfile} on ${connection.endpoint} (${connection.source})`);
   const shownArgs = Object.entries(buildArgs).map(([k, v]) => `${k}=${isSecretName(k) ? '***' : v}`);
   if (shownArgs.length) io.err(`Build args: ${shownArgs.join(' ')}`);
 
-  let report: AnalysisReport;
-  try {
-    report = await analyzeStages({
-      dockerfilePath: dockerfile, contextDir: context, target: flag(p, 'target'), buildArgs,
-      builder, network: flag(p, 'network'), connection, signal, onProgress: progressPrinter(io, tty, mask),
-    });
-  } catch (e) {
-    if (e instanceof AnalysisInputError) throw new UserError(e.message, EXIT.usage);
-    throw e;
-  }
+  const report: AnalysisReport = await analyzeStages({
+    dockerfilePath: dockerfile, contextDir: context, target: flag(p, 'target'), buildArgs,
+    builder, network: flag(p, 'network'), connection, signal, onProgress: progressPrinter(io, tty, mask),
+  });
   if (json) io.out(mask(JSON.stringify(report, null, 2)));
   else io.out(mask(formatTable(report)));
   if (report.cancelled) { io.err('stagelens: cancelled.'); return EXIT.failed; }

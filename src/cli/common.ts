@@ -7,6 +7,32 @@ export class UserError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT.usage) { super(message); }
 }
 
+/**
+ * The one map from error kinds to exit codes (DESIGN.md contract). Matched by `name` so this file
+ * stays free of the engine modules that `suggest` and `refactor` never load.
+ */
+const EXIT_BY_ERROR_NAME: Record<string, number> = {
+  EngineUnreachableError: EXIT.engine,
+  EngineTooOldError: EXIT.engine,
+  // A malformed --host, DOCKER_HOST or context is bad input, whichever command reads it.
+  EndpointConfigError: EXIT.usage,
+  AnalysisInputError: EXIT.usage,
+  ImageNotFoundError: EXIT.usage,
+  ExportFormatError: EXIT.failed,
+};
+
+/** Socket errors that mean the engine went away mid-command. */
+const ENGINE_LOST_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE']);
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof UserError) return e.exitCode;
+  const name = (e as { name?: unknown })?.name;
+  if (typeof name === 'string' && name in EXIT_BY_ERROR_NAME) return EXIT_BY_ERROR_NAME[name]!;
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string' && ENGINE_LOST_CODES.has(code) && (e as { syscall?: unknown }).syscall === 'connect') return EXIT.engine;
+  return EXIT.failed;
+}
+
 export interface ParsedArgs {
   positional: string[];
   /** Repeated flags collect every value in order. Boolean flags hold `'true'`. */

@@ -1,10 +1,8 @@
 // `stagelens layers IMAGE`: what is in each layer, what is wasted, what the final image carries.
 import { existsSync, readFileSync } from 'node:fs';
-import { connectEngine, EndpointConfigError, EngineUnreachableError } from '../engine/connection';
-import { ImageNotFoundError } from '../engine/export';
+import { connectEngine } from '../engine/connection';
 import { analyzeImageLayers } from '../engine/layers';
 import { evaluateCi, parseDiveCi, type CiResult } from '../core/layers/ci';
-import { ExportFormatError } from '../core/layers/read';
 import type { LayerContentsReport, SurfacePath } from '../core/layers/types';
 import { formatBytes, type AnalysisReport } from '../core/report';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
@@ -53,21 +51,13 @@ export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promi
   const top = intFlag(flag(args, 'top'), 'top', json ? 50 : 10);
   const changes = intFlag(flag(args, 'changes'), 'changes', json ? 100 : 0);
 
-  let conn;
-  try {
-    conn = await connectEngine({ explicit: flag(args, 'host'), signal });
-  } catch (e) {
-    if (e instanceof EngineUnreachableError) throw new UserError(e.message, EXIT.engine);
-    if (e instanceof EndpointConfigError) throw new UserError(e.message, EXIT.usage);
-    throw e;
-  }
+  // Engine and input errors map to exit codes in one place (common.ts exitCodeFor).
+  const conn = await connectEngine({ explicit: flag(args, 'host'), signal });
 
   let result;
   try {
     result = await analyzeImageLayers(conn.docker, ref, { analysis, signal, topWasted: top, changesPerLayer: changes });
   } catch (e) {
-    if (e instanceof ImageNotFoundError) throw new UserError(e.message, EXIT.usage);
-    if (e instanceof ExportFormatError) throw new UserError(e.message, EXIT.failed);
     const code = (e as { code?: string }).code;
     if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET') throw new UserError(`Lost the Docker engine at ${conn.endpoint}: ${(e as Error).message}.`, EXIT.engine);
     throw e;

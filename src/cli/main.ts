@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `stagelens`: analyze | suggest | refactor | layers. Every failure ends as one or two plain
 // lines on stderr and an exit code from the contract in DESIGN.md — never a stack trace.
-import { EXIT, UserError, processIO, type CommandRunner } from './common';
+import { EXIT, UserError, exitCodeFor, processIO, type CommandRunner } from './common';
 
 const USAGE = `Usage: stagelens <command> [options]
 
@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     const msg = e instanceof Error ? e.message : String(e);
     processIO.err(`stagelens: ${msg.split('\n').slice(0, 2).join('\n')}`);
     if (process.env.STAGELENS_DEBUG) processIO.err(String((e as Error)?.stack ?? ''));
-    return EXIT.failed;
+    return exitCodeFor(e);
   } finally {
     process.off('SIGINT', onSigint);
   }

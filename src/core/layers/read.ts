@@ -19,7 +19,9 @@ import { PaxTap } from './paxtap';
 
 type TarSource = Parameters<tar.ExtractEvents['entry'] extends [unknown, infer S, unknown] ? (s: S) => void : never>[0];
 
-export class ExportFormatError extends Error {}
+export class ExportFormatError extends Error {
+  constructor(message: string) { super(message); this.name = 'ExportFormatError'; }
+}
 
 export interface HistoryEntry {
   created_by?: string;
