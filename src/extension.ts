@@ -19,7 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const store = own(new AnalysisStore());
   const analyzer = createAnalyzer();
   const suggester = createSuggester();
-  const findings = new FindingsCache(suggester, store);
+  const findings = own(new FindingsCache(suggester, store));
   const panel = own(new StagePanel(context.extensionUri, store));
   const lenses = own(new StageLensProvider(store, findings, () => {
     // One line per session: the benchmark and the e2e logs read it.

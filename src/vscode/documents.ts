@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import { readConfig } from './config';
 import type { AnalysisStore } from './store';
 import type { ContextListing, Finding, Suggester } from './services';
-import { sameDockerfileText } from './model/lenses';
 
 export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [{ language: 'dockerfile' }];
 
@@ -18,21 +17,43 @@ export function activeDockerfile(): vscode.TextDocument | undefined {
   return isDockerfile(doc) ? doc : undefined;
 }
 
-export class FindingsCache {
-  private readonly cache = new Map<string, { version: number; reportStamp: string | null; findings: Finding[] }>();
+/**
+ * Findings per document. A cached entry is reused only while everything that went into it is
+ * unchanged: the document version, the report it borrowed measurements from, the settings that
+ * change findings, and the build context's .dockerignore (bug: a version-only key kept showing
+ * findings of a rule the user had just disabled). Fires `onDidChange` when settings or a
+ * .dockerignore change, so lenses and diagnostics recompute without waiting for an edit.
+ */
+export class FindingsCache implements vscode.Disposable {
+  private readonly cache = new Map<string, { key: string; findings: Finding[] }>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** Bumped on every .dockerignore create/change/delete; part of each entry's key. */
+  private contextGeneration = 0;
 
-  constructor(private readonly suggester: Suggester, private readonly store: AnalysisStore) {}
+  constructor(private readonly suggester: Suggester, private readonly store: AnalysisStore) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/.dockerignore');
+    const contextChanged = (): void => { this.contextGeneration++; this.cache.clear(); this.changed.fire(); };
+    this.subscriptions.push(
+      watcher, this.changed,
+      watcher.onDidCreate(contextChanged), watcher.onDidChange(contextChanged), watcher.onDidDelete(contextChanged),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('stageLens')) { this.cache.clear(); this.changed.fire(); }
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
+    );
+  }
 
   get(doc: vscode.TextDocument): Finding[] {
     const cfg = readConfig(doc.uri);
     if (!cfg.suggestionsEnabled) return [];
-    const analysis = this.store.get(doc.uri);
     // A report made from other text must not lend its measurements to the current findings.
-    const report = analysis && sameDockerfileText(analysis.text, doc.getText()) ? analysis.report : null;
-    const stamp = report ? report.startedAt : null;
-    const key = doc.uri.toString();
-    const hit = this.cache.get(key);
-    if (hit && hit.version === doc.version && hit.reportStamp === stamp) return hit.findings;
+    const report = this.store.current(doc.uri, doc.getText())?.report ?? null;
+    const key = JSON.stringify([doc.version, report?.startedAt ?? null, cfg.disabledRules, cfg.builder, this.contextGeneration]);
+    const uri = doc.uri.toString();
+    const hit = this.cache.get(uri);
+    if (hit && hit.key === key) return hit.findings;
     let findings: Finding[] = [];
     try {
       findings = this.suggester.findings(doc.getText(), {
@@ -42,12 +63,17 @@ export class FindingsCache {
       // A rule bug must not take the editor surfaces down; the CLI reports rule errors.
       findings = [];
     }
-    this.cache.set(key, { version: doc.version, reportStamp: stamp, findings });
+    this.cache.set(uri, { key, findings });
     return findings;
   }
 
   invalidate(uri?: vscode.Uri): void {
     if (uri) this.cache.delete(uri.toString()); else this.cache.clear();
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+    this.cache.clear();
   }
 }
 

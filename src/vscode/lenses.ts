@@ -18,6 +18,7 @@ export class StageLensProvider implements vscode.CodeLensProvider, vscode.Dispos
   constructor(private readonly store: AnalysisStore, private readonly findings: FindingsCache, private readonly onFirstLenses?: () => void) {
     this.subscriptions.push(
       store.onDidChange(() => this.changed.fire()),
+      findings.onDidChange(() => this.changed.fire()),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('stageLens')) this.changed.fire(); }),
     );
   }
