@@ -1,6 +1,6 @@
 // The stage panel's DOM in Chromium, outside VS Code: the real bundle under the real CSP,
 // fed host messages, checked for the e2e hooks, keyboard use, escaping and CSP violations.
-// Skips when Chromium is not installed (the e2e suite covers the panel inside VS Code).
+// Lives with the e2e suite because it drives a real browser; skips only where Chromium is absent.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { HostMessage, PanelState } from '../../../src/protocol';
-import { panelHtml } from '../../../src/vscode/model/html';
-import { summarize } from '../../../src/vscode/model/stages';
-import { lineDiff } from '../../../src/vscode/model/diff';
-import { layer, report, stage } from './fixtures';
+import type { HostMessage, PanelState } from '../../src/protocol';
+import { panelHtml } from '../../src/vscode/model/html';
+import { summarize } from '../../src/vscode/model/stages';
+import { lineDiff } from '../../src/vscode/model/diff';
+import { layer, report, stage } from '../unit/viewmodel/fixtures';
 
 const CHROMIUM = process.env.STAGELENS_CHROMIUM ?? '/usr/bin/chromium';
-const root = join(__dirname, '..', '..', '..');
+const root = join(__dirname, '..', '..');
 const skip = !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`;
 
 let dir = '';
