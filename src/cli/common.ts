@@ -1,4 +1,5 @@
 // Shared CLI plumbing: argument parsing, exit codes and one-line errors (DESIGN.md contract).
+import { parseArgs as nodeParseArgs } from 'node:util';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, engine: 3 } as const;
 
@@ -40,31 +41,36 @@ export interface ParsedArgs {
 }
 
 /**
- * Parses `--name value`, `--name=value` and boolean `--name`. `booleans` lists flags that
- * take no value; any other flag without a value is a usage error.
+ * Parses `--name value`, `--name=value` and boolean `--name` with Node's `util.parseArgs` (strict).
+ * `booleans` lists flags that take no value; every flag may repeat (values kept in order). Its
+ * errors become usage errors worded for the user.
  */
 export function parseArgs(argv: string[], booleans: string[], valued: string[]): ParsedArgs {
-  const positional: string[] = [];
-  const flags = new Map<string, string[]>();
-  const add = (k: string, v: string): void => { flags.set(k, [...(flags.get(k) ?? []), v]); };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
-    if (!a.startsWith('--') || a === '-') { positional.push(a); continue; }
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    if (booleans.includes(name)) {
-      if (eq >= 0) throw new UserError(`--${name} takes no value.`);
-      add(name, 'true');
-    } else if (valued.includes(name)) {
-      const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new UserError(`--${name} needs a value.`);
-      add(name, v);
-    } else {
-      throw new UserError(`Unknown option --${name}. Run \`stagelens help\` for usage.`);
-    }
+  const options: Record<string, { type: 'boolean' | 'string'; multiple: true }> = {};
+  for (const b of booleans) options[b] = { type: 'boolean', multiple: true };
+  for (const v of valued) options[v] = { type: 'string', multiple: true };
+  let parsed: ReturnType<typeof nodeParseArgs>;
+  try {
+    parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UserError(parseArgsMessage(e as Error & { code?: string }, booleans, valued));
   }
-  return { positional, flags };
+  const flags = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(parsed.values)) {
+    if (v === undefined) continue;
+    flags.set(k, (Array.isArray(v) ? v : [v]).map((x) => (x === true ? 'true' : String(x))));
+  }
+  return { positional: parsed.positionals, flags };
+}
+
+function parseArgsMessage(e: Error & { code?: string }, booleans: string[], valued: string[]): string {
+  const name = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1]?.replace(/^-+/, '') ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `Unknown option ${name.length > 1 ? '--' : '-'}${name}. Run \`stagelens help\` for usage.`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (booleans.includes(name)) return `--${name} takes no value.`;
+    if (valued.includes(name)) return `--${name} needs a value.`;
+  }
+  return `${e.message}. Run \`stagelens help\` for usage.`;
 }
 
 export function flag(p: ParsedArgs, name: string): string | undefined {
