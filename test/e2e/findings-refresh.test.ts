@@ -32,6 +32,12 @@ describe('findings refresh on settings and .dockerignore changes (code-server + 
     throw new Error(`a lens matching ${String(re)} is still shown after ${timeout} ms: ${JSON.stringify(seen)}`);
   }
 
+  /** Writes the workspace's .vscode/settings.json, as a user editing workspace settings does. */
+  function workspaceSettings(settings: Record<string, unknown>): void {
+    mkdirSync(join(s().workspace, '.vscode'), { recursive: true });
+    writeFileSync(join(s().workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+  }
+
   before(async () => {
     parent = mkdtempSync(join(tmpdir(), 'sl-e2e-refresh-'));
     const ws = join(parent, 'ws');
@@ -54,14 +60,14 @@ describe('findings refresh on settings and .dockerignore changes (code-server + 
     await s().waitForLens(IGNORE_LENS, T.ui);
   });
 
-  step(() => session, 'disabling a rule in the settings removes its lens without an edit', 60_000, async () => {
-    await s().updateSettings({ 'stageLens.suggestions.disabledRules': ['root-user'] });
+  step(() => session, 'disabling a rule in the workspace settings removes its lens without an edit', 60_000, async () => {
+    workspaceSettings({ 'stageLens.suggestions.disabledRules': ['root-user'] });
     await waitForNoLens(ROOT_LENS, 30_000);
     assert.ok((await s().lensTexts()).some((t) => IGNORE_LENS.test(t)), 'the other finding stays');
   });
 
   step(() => session, 'enabling it again brings the lens back', 60_000, async () => {
-    await s().updateSettings({ 'stageLens.suggestions.disabledRules': [] });
+    workspaceSettings({ 'stageLens.suggestions.disabledRules': [] });
     await s().waitForLens(ROOT_LENS, 30_000);
   });
 
