@@ -5,20 +5,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { formatBytes, formatDuration, finalStage, type AnalysisReport, type StageReport } from '../core/report';
 import { parseDockerfile } from '../core/dockerfile/parse';
-import { isSecretName } from '../core/secrets';
+import { isSecretName, MASK, secretMasker } from '../core/secrets';
 import { analyzeStages, type ProgressEvent } from '../engine/analyze';
 import { connectEngine } from '../engine/connection';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
-
-/** Replaces the values of secret-looking build args wherever they appear. */
-export function makeMasker(buildArgs: Record<string, string>): (s: string) => string {
-  const values = Object.entries(buildArgs).filter(([k, v]) => isSecretName(k) && v.length >= 3).map(([, v]) => v)
-    .sort((a, b) => b.length - a.length);
-  if (!values.length) return (s) => s;
-  const escaped = values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
-  const re = new RegExp([...new Set(escaped)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-  return (s) => s.replace(re, '***');
-}
 
 function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -118,7 +108,7 @@ export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promi
   const builder = flag(p, 'builder') ?? 'auto';
   if (builder !== 'auto' && builder !== 'buildkit' && builder !== 'classic') throw new UserError(`--builder must be auto, buildkit or classic, not "${builder}".`);
   const buildArgs = parseBuildArgs(p.flags.get('build-arg') ?? [], process.env);
-  const mask = makeMasker(buildArgs);
+  const mask = secretMasker(buildArgs);
   const timeoutMs = flag(p, 'timeout') ? Number(flag(p, 'timeout')) * 1000 : undefined;
   if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UserError('--timeout takes seconds, e.g. --timeout 5.');
   const json = hasFlag(p, 'json');
@@ -127,7 +117,7 @@ export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promi
   const connection = await connectEngine({ explicit: flag(p, 'host'), timeoutMs, signal });
   const tty = !!process.stderr.isTTY;
   if (!json || tty) io.err(`Analyzing ${relative(process.cwd(), dockerfile) || dockerfile} on ${connection.endpoint} (${connection.source})`);
-  const shownArgs = Object.entries(buildArgs).map(([k, v]) => `${k}=${isSecretName(k) ? '***' : v}`);
+  const shownArgs = Object.entries(buildArgs).map(([k, v]) => `${k}=${isSecretName(k) ? MASK : v}`);
   if (shownArgs.length) io.err(`Build args: ${shownArgs.join(' ')}`);
 
   const report: AnalysisReport = await analyzeStages({

@@ -16,15 +16,24 @@ export function maskSecretArgs(args: Record<string, string>): Record<string, str
 }
 
 /**
+ * A function that replaces every secret-looking value of `args` in a text, also in its
+ * JSON-escaped form (JSON output carries `"` and `\\` escaped). The one masker: the CLI, the
+ * report and the editor all mask through it, with the one MASK.
+ */
+export function secretMasker(args: Record<string, string>): (text: string) => string {
+  const values = Object.entries(args).filter(([k, v]) => isSecretName(k) && v.length >= 3).map(([, v]) => v);
+  const forms = [...new Set(values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))].sort((a, b) => b.length - a.length);
+  if (!forms.length) return (s) => s;
+  const re = new RegExp(forms.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  return (s) => s.replace(re, MASK);
+}
+
+/**
  * Replaces every occurrence of a secret value inside free text (build logs, `createdBy`
  * strings, error messages), and `NAME=value` pairs whose name looks secret.
  */
 export function maskSecretsInText(text: string, args: Record<string, string> = {}): string {
-  let out = text;
-  for (const [k, v] of Object.entries(args)) {
-    if (isSecretName(k) && v && v.length >= 3) out = out.split(v).join(MASK);
-  }
-  return out.replace(/\b([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s"']+)/g, (whole, name: string) =>
+  return secretMasker(args)(text).replace(/\b([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s"']+)/g, (whole, name: string) =>
     isSecretName(name) ? `${name}=${MASK}` : whole);
 }
 
