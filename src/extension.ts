@@ -6,6 +6,7 @@ import { TREE_VIEW_ID } from './vscode/commandIds';
 import { registerCommands } from './vscode/commands';
 import { StageDiagnostics } from './vscode/diagnostics';
 import { DOCKERFILE_SELECTOR, FindingsCache } from './vscode/documents';
+import { analyseWithEngine, LayerContentsCache } from './vscode/layerContents';
 import { StageLensProvider } from './vscode/lenses';
 import { StagePanel } from './vscode/panel';
 import { StageStatusBar } from './vscode/statusBar';
@@ -17,10 +18,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const own = <T extends vscode.Disposable>(d: T): T => { context.subscriptions.push(d); return d; };
   const output = own(vscode.window.createOutputChannel('Stage Lens'));
   const store = own(new AnalysisStore());
-  const analyzer = createAnalyzer();
+  // One layer-contents cache per activation, shared by the final-image facts and the panel.
+  const layerContents = new LayerContentsCache(analyseWithEngine);
+  const analyzer = createAnalyzer(layerContents);
   const suggester = createSuggester();
   const findings = own(new FindingsCache(suggester, store));
-  const panel = own(new StagePanel(context.extensionUri, store));
+  const panel = own(new StagePanel(context.extensionUri, store, layerContents));
   const lenses = own(new StageLensProvider(store, findings, () => {
     // One line per session: the benchmark and the e2e logs read it.
     output.appendLine(`Stage Lens ready: first code lenses ${Math.round(performance.now() - activatedAt)} ms after activation.`);

@@ -4,13 +4,14 @@ import { refactorToMultiStage } from '../core/refactor';
 import { analyzeDockerfile } from '../core/suggest';
 import { finalStage } from '../core/report';
 import type { ProgressEvent as EngineProgressEvent } from '../engine/analyze';
-import { layerContents } from './layerContents';
+import type { LayerContentsCache } from './layerContents';
 import type { Analyzer, AnalyzerEvent, Suggester } from './services';
 import { UserFacingError } from './services';
 
 const loadEngine = () => import('./engineModule');
 
-export function createAnalyzer(): Analyzer {
+/** `layerContents` is shared with the panel's Files view, so the final image is exported once. */
+export function createAnalyzer(layerContents: LayerContentsCache): Analyzer {
   return {
     async analyze(opts) {
       const { connectEngine, analyzeStages } = await loadEngine();

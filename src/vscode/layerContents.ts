@@ -74,6 +74,3 @@ export const analyseWithEngine: AnalyseImage = async (imageId, report, endpoint,
   const { report: contents, index } = await analyzeImageLayers(docker, imageId, { analysis: report, signal });
   return { report: contents, index };
 };
-
-/** One cache per extension host, shared by the final-image facts and the panel. */
-export const layerContents = new LayerContentsCache(analyseWithEngine);

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { parseWebviewMessage, type FilesListRequest, type HostMessage, type PanelAction, type PanelState, type WebviewMessage } from '../protocol';
 import type { AnalysisReport } from '../core/report';
 import { readConfig } from './config';
-import { layerContents } from './layerContents';
+import type { LayerContentsCache } from './layerContents';
 import { explainError } from './model/errors';
 import { stageContentsView } from './model/files';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commandIds';
@@ -28,7 +28,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
   private uri: vscode.Uri | undefined;
   private pendingFocus: number | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly store: AnalysisStore) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly store: AnalysisStore, private readonly layerContents: LayerContentsCache) {
     this.uri = activeDockerfile()?.uri;
     this.subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this),
@@ -154,9 +154,9 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
     }
     const { report, imageId } = target;
     const endpoint = readConfig().endpoint;
-    if (!layerContents.has(imageId, endpoint)) this.post({ type: 'files/status', stageIndex, imageId, status: 'loading' });
+    if (!this.layerContents.has(imageId, endpoint)) this.post({ type: 'files/status', stageIndex, imageId, status: 'loading' });
     try {
-      const a = await layerContents.get(imageId, report, endpoint);
+      const a = await this.layerContents.get(imageId, report, endpoint);
       this.post({ type: 'files/status', stageIndex, imageId, status: 'ready', contents: stageContentsView(a.report, imageId) });
     } catch (err) {
       const ex = explainError(err, endpoint);
@@ -172,7 +172,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
     }
     const endpoint = readConfig().endpoint;
     try {
-      const a = await layerContents.get(target.imageId, target.report, endpoint);
+      const a = await this.layerContents.get(target.imageId, target.report, endpoint);
       const page = a.index.list({
         layer: req.layer, view: req.view, dir: req.dir, changes: req.changes, keepDirs: true, sort: req.sort, descending: req.descending, offset: req.offset, limit: req.limit,
       });
@@ -230,7 +230,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
 
   dispose(): void {
     clearTimeout(this.debounce);
-    layerContents.clear();
+    this.layerContents.clear();
     this.panel?.dispose();
     for (const d of [...this.subscriptions, ...this.panelSubscriptions]) d.dispose();
   }
