@@ -14,6 +14,11 @@ export interface EngineInfo {
   version: string;
   apiVersion: string;
   builder: BuilderKind;
+  /**
+   * How the build context reached the engine: `session` (a BuildKit session, as buildx sends it)
+   * or `tar` (a tar body: the classic builder, or an engine without `/session`).
+   */
+  contextTransport?: 'session' | 'tar';
 }
 
 export interface LayerReport {

@@ -22,7 +22,7 @@ import { SCHEMA_VERSION, type AnalysisReport, type BuilderKind, type StageError,
 import { engineMessage, runBuild, type BuildResult } from './build';
 import type { BuildkitVertex } from './buildkit-status';
 import type { EngineConnection } from './connection';
-import { createBuildContext, makeContextFilter, readDockerignore } from './context';
+import { makeContextFilter, openContextTransport, readDockerignore, type ContextTransport, type PreparedContext } from './context';
 
 export type ProgressEvent =
   | { type: 'context'; stage: number; bytes: number; done: boolean }
@@ -181,8 +181,14 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
 
   const failed = new Map<number, string>();
   let globalFailure: string | null = null;
-  let contextBytes: number | undefined;
-
+  // One context transport for the whole analysis: with BuildKit a session that every stage build
+  // reuses (the context is synced once), else a tar body per build. Closed in `finally`.
+  const openTransport = (b: BuilderKind): Promise<ContextTransport> => openContextTransport({
+    docker, builder: b, contextDir, dockerfilePath, userText: opts.text, tarDockerfileName: dockerfileName, signal: opts.signal,
+  });
+  let transport = await openTransport(builder);
+  report.engine.contextTransport = transport.kind;
+  try {
   for (let pos = 0; pos < selected.length; pos++) {
     const idx = selected[pos]!;
     const stage = df.stages[idx]!;
@@ -211,17 +217,15 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     let timings: Map<number, StepTiming>;
     let failLine: number | null = null;
     let missingBase: { image: string; line: number | null } | null = null;
-    let ctx: ReturnType<typeof createBuildContext>;
+    let ctx: PreparedContext;
     for (;;) {
       // The classic builder gets a text without the stages this target does not need; its
       // "Step k/M" numbers then refer to that text (same lines, fewer instructions).
       const classicDf = builder === 'classic' ? parseDockerfile(classicBuildText(df, new Set(stageClosure(df, idx))), buildArgs) : null;
       let lastReported = 0;
-      ctx = createBuildContext({
-        contextDir, dockerfileText: classicDf ? classicDf.text : buildText, dockerfileName,
-        onBytes: (n) => { if (n - lastReported >= 1 << 20) { lastReported = n; emit({ type: 'context', stage: idx, bytes: n, done: false }); } },
+      ctx = await transport.prepare(classicDf ? classicDf.text : buildText, (n, done) => {
+        if (done || n - lastReported >= 1 << 20) { lastReported = n; emit({ type: 'context', stage: idx, bytes: n, done }); }
       });
-      ctx.stream.on('end', () => emit({ type: 'context', stage: idx, bytes: ctx.bytes(), done: true }));
       timings = new Map();
       const classic = { current: null as { line: number; start: number } | null };
       const vertexLine = new Map<string, number | null>();
@@ -230,8 +234,9 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
         if (!vertexLine.has(v.digest)) vertexLine.set(v.digest, vertexInstruction(df, buildNames, v.name)?.ins.line ?? null);
         return vertexLine.get(v.digest)!;
       };
+      try {
       result = await runBuild({
-        docker, body: ctx.stream, dockerfileName, builder, target: buildNames[idx]!, tag,
+        docker, context: ctx.context, dockerfileName: ctx.dockerfileName, builder, target: buildNames[idx]!, tag,
         labels: { [LABELS.managed]: 'true', [LABELS.dockerfile]: dockerfilePath, [LABELS.stage]: stage.name ?? String(idx), [LABELS.hash]: hash },
         buildArgs, network: opts.network, signal: opts.signal,
         onVertex: (v) => {
@@ -260,10 +265,14 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
           emit({ type: 'classic', stage: idx, text: s, line: classic.current?.line ?? null, cached: classic.current ? !!timings.get(classic.current.line)?.cached : false });
         },
       });
+      } finally { ctx.end(); }
       // The engine may claim BuildKit through its API version yet have it switched off.
       if (want === 'auto' && builder === 'buildkit' && result.error && /buildkit.*not supported|not supported.*buildkit/i.test(result.error) && !result.aborted) {
         builder = 'classic';
         report.engine.builder = builder;
+        transport.close();
+        transport = await openTransport(builder);
+        report.engine.contextTransport = transport.kind;
         continue;
       }
       if (builder === 'buildkit') {
@@ -284,7 +293,6 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
       break;
     }
     sr.buildMs = Date.now() - t0;
-    contextBytes ??= ctx.bytes();
 
     if (result.aborted) {
       await removeHalfTag(docker, tag, before?.Id ?? null);
@@ -333,7 +341,12 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     emit({ type: 'stage-finish', stage: idx, name: stage.name, imageId: sr.imageId, error: sr.error, buildMs: sr.buildMs, sizeBytes: sr.sizeBytes });
   }
 
+  } finally {
+    transport.close();
+  }
+
   if (opts.signal?.aborted) report.cancelled = true;
+  const contextBytes = transport.contextBytes();
   if (contextBytes !== undefined) report.contextBytes = contextBytes;
   report.durationMs = Date.now() - started;
   return maskSecretsDeep(report, secrets);

@@ -7,7 +7,13 @@ import { decodeBuildkitStatus, type BuildkitLog, type BuildkitStatus, type Build
 
 export interface BuildRequest {
   docker: Dockerode;
-  body: Readable;
+  /**
+   * The build context: a tar body, or a BuildKit session that serves the context and the
+   * Dockerfile (`remote=client-session`, empty body). See context.ts `openContextTransport`.
+   */
+  context?: { body: Readable } | { sessionId: string };
+  /** A tar body (the same as `context: { body }`). */
+  body?: Readable;
   dockerfileName: string;
   builder: BuilderKind;
   target: string;
@@ -71,6 +77,14 @@ export function runBuild(req: BuildRequest): Promise<BuildResult> {
   if (req.buildArgs && Object.keys(req.buildArgs).length) options.buildargs = JSON.stringify(req.buildArgs);
   if (req.network && req.network !== 'default') options.networkmode = req.network;
   if (req.noCache) options.nocache = 'true';
+  const ctx = req.context ?? (req.body ? { body: req.body } : null);
+  if (!ctx) throw new Error('runBuild needs a context: a tar body or a session');
+  const body = 'body' in ctx ? ctx.body : null;
+  if (!body) {
+    if (req.builder !== 'buildkit') throw new Error('a session context needs the BuildKit builder');
+    options.remote = 'client-session';
+    options.session = (ctx as { sessionId: string }).sessionId;
+  }
 
   const result: BuildResult = { imageId: null, error: null, aborted: false, vertexes: new Map() };
   return new Promise<BuildResult>((resolve) => {
@@ -87,7 +101,7 @@ export function runBuild(req: BuildRequest): Promise<BuildResult> {
       result.aborted = true;
       // Closing the connection is what makes the engine cancel the build.
       response?.destroy();
-      req.body.destroy();
+      body?.destroy();
       finish();
     };
     if (req.signal?.aborted) { result.aborted = true; finish(); return; }
@@ -121,7 +135,8 @@ export function runBuild(req: BuildRequest): Promise<BuildResult> {
     };
 
     req.docker.modem.dial({
-      path: '/build?', method: 'POST', file: req.body, isStream: true, abortSignal: req.signal,
+      // With a session the body is empty: BuildKit pulls the files through the session.
+      path: '/build?', method: 'POST', file: body ?? Buffer.alloc(0), isStream: true, abortSignal: req.signal,
       options, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
     } as unknown as Parameters<typeof req.docker.modem.dial>[0], (err: unknown, stream: unknown) => {
       if (settled) { (stream as Readable | undefined)?.destroy?.(); return; }

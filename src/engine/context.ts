@@ -2,11 +2,17 @@
 // rules, streamed from disk (never held in memory), plus the Dockerfile text under a name of
 // our own so unsaved editor text builds as-is and a .dockerignore that excludes the
 // Dockerfile cannot break the build.
+//
+// BuildKit builds get the context through a session instead (openContextTransport below).
 import createIgnore from '@balena/dockerignore';
-import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import type Dockerode from 'dockerode';
+import { existsSync, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import * as tarFs from 'tar-fs';
+import type { BuilderKind } from '../core/report';
+import { openSession, sessionName, sharedKeyFor, SessionUnsupportedError, type BuildSession } from './session/session';
+import { DiskTree, VirtualTree, type VirtualFile } from './session/tree';
 
 export interface BuildContext {
   stream: Readable;
@@ -100,4 +106,131 @@ export function createBuildContext(opts: { contextDir: string; dockerfileText: s
   pack.on('error', (e: Error) => counter.destroy(e));
   pack.pipe(counter);
   return { stream: counter, dockerfileName, bytes: () => bytes };
+}
+
+/** How one build gets its context; analyze.ts passes `context` to runBuild and calls `end()` after it. */
+export interface PreparedContext {
+  context: { body: Readable } | { sessionId: string };
+  dockerfileName: string;
+  /** Bytes sent for this build so far. */
+  bytes(): number;
+  /** The build is over: reports the final byte count (session) — the tar stream reports its own end. */
+  end(): void;
+}
+
+/**
+ * The context of every build of one analysis. `session`: one BuildKit session serves all stage
+ * builds (BuildKit then transfers unchanged files once); `tar`: a tar body per build (the classic
+ * builder, and engines without `/session`).
+ */
+export interface ContextTransport {
+  readonly kind: 'session' | 'tar';
+  /** Why the tar body is used although BuildKit builds (e.g. the engine has no `/session`), else null. */
+  readonly fallbackReason: string | null;
+  /** Prepares one build of `dockerfileText`; `onBytes(total, done)` reports this build's bytes. */
+  prepare(dockerfileText: string, onBytes?: (total: number, done: boolean) => void): Promise<PreparedContext>;
+  /** Bytes of context this analysis sent: the first tar body, or everything through the session. */
+  contextBytes(): number | undefined;
+  /** Closes the session (idempotent); the tar transport has nothing to close. */
+  close(): void;
+}
+
+export interface ContextTransportOptions {
+  docker: Dockerode;
+  builder: BuilderKind;
+  contextDir: string;
+  dockerfilePath: string;
+  /** The Dockerfile text the user has (may be unsaved); a Dockerfile inside the context is served with it. */
+  userText?: string;
+  /** The name the Dockerfile has inside the tar body (the tar transport; analyze.ts decides it). */
+  tarDockerfileName: string;
+  signal?: AbortSignal;
+  /** `auto` (default): session when BuildKit builds and the engine has `/session`; `tar` forces the body. */
+  prefer?: 'auto' | 'tar';
+}
+
+function tarTransport(opts: ContextTransportOptions, fallbackReason: string | null): ContextTransport {
+  let first: number | undefined;
+  return {
+    kind: 'tar',
+    fallbackReason,
+    prepare: async (dockerfileText, onBytes) => {
+      const ctx = createBuildContext({ contextDir: opts.contextDir, dockerfileText, dockerfileName: opts.tarDockerfileName, onBytes: (n) => onBytes?.(n, false) });
+      ctx.stream.on('end', () => { first ??= ctx.bytes(); onBytes?.(ctx.bytes(), true); });
+      return { context: { body: ctx.stream }, dockerfileName: ctx.dockerfileName, bytes: ctx.bytes, end: () => undefined };
+    },
+    contextBytes: () => first,
+    close: () => undefined,
+  };
+}
+
+/**
+ * Opens the transport for one analysis. BuildKit builds go through a session on every engine
+ * that has `/session` (Docker ≥ 18.09 with BuildKit); only a missing endpoint falls back to the
+ * tar body; a session that cannot be opened for another reason falls back too, with the reason
+ * in `fallbackReason`. Never throws for engine trouble: the builds report it.
+ */
+export async function openContextTransport(opts: ContextTransportOptions): Promise<ContextTransport> {
+  if (opts.builder !== 'buildkit' || opts.prefer === 'tar') return tarTransport(opts, null);
+  const contextDir = resolve(opts.contextDir);
+  const dockerfilePath = resolve(opts.dockerfilePath);
+  // The Dockerfile is served in a directory of its own (BuildKit's `dockerfile` local), under its
+  // own name; `<name>.dockerignore` beside it is served too, as buildx does.
+  const dfName = basename(dockerfilePath);
+  let stamp = BigInt(Date.now()) * 1_000_000n;
+  // BuildKit compares size and mtime to decide what to fetch again: every new text gets a new mtime.
+  const nextTime = (): bigint => (stamp += 1n);
+  const dfFiles = new Map<string, VirtualFile>();
+  const ignoreBeside = `${dockerfilePath}.dockerignore`;
+  if (existsSync(ignoreBeside)) {
+    try { dfFiles.set(`${dfName}.dockerignore`, { data: readFileSync(ignoreBeside), mode: 0o644, modTime: BigInt(Math.round(statSync(ignoreBeside).mtimeMs)) * 1_000_000n }); } catch { /* unreadable: not served */ }
+  }
+  const dockerfileTree = new VirtualTree(dfFiles);
+  // Unsaved editor text of a Dockerfile inside the context replaces the file, so `COPY . .` copies what the user sees.
+  const overlay = new Map<string, VirtualFile>();
+  const rel = relative(contextDir, dockerfilePath);
+  if (opts.userText !== undefined && rel && !rel.startsWith('..') && !isAbsolute(rel)) {
+    let disk: Buffer | null = null;
+    try { disk = readFileSync(dockerfilePath); } catch { disk = null; }
+    const text = Buffer.from(opts.userText);
+    if (!disk || !disk.equals(text)) overlay.set(rel.split(sep).join('/'), { data: text, mode: 0o644, modTime: nextTime() });
+  }
+  const contextTree = new DiskTree(contextDir, overlay);
+
+  let current: { onBytes?: (total: number, done: boolean) => void; bytes: number } | null = null;
+  let session: BuildSession;
+  try {
+    session = await openSession({
+      docker: opts.docker, sharedKey: sharedKeyFor(contextDir), name: sessionName(contextDir), signal: opts.signal,
+      dirs: (name) => (name === 'context' ? contextTree : name === 'dockerfile' ? dockerfileTree : null),
+      onTransfer: (e) => { if (current && e.delta) { current.bytes += e.delta; current.onBytes?.(current.bytes, false); } },
+    });
+  } catch (e) {
+    // Cancelled while opening: nothing will be built, the tar transport sends nothing.
+    if (opts.signal?.aborted) return tarTransport(opts, 'cancelled');
+    if (e instanceof SessionUnsupportedError) return tarTransport(opts, `the engine has no BuildKit session endpoint (${e.message})`);
+    return tarTransport(opts, `the BuildKit session could not be opened (${(e as Error).message})`);
+  }
+  let lastText: string | null = null;
+  return {
+    kind: 'session',
+    fallbackReason: null,
+    prepare: async (dockerfileText, onBytes) => {
+      if (!session.isOpen()) throw new Error('The BuildKit session to the engine closed: check that the engine is running, then analyze again.');
+      if (dockerfileText !== lastText) {
+        lastText = dockerfileText;
+        dfFiles.set(dfName, { data: Buffer.from(dockerfileText), mode: 0o644, modTime: nextTime() });
+      }
+      const mine = { onBytes, bytes: 0 };
+      current = mine;
+      return {
+        context: { sessionId: session.id },
+        dockerfileName: dfName,
+        bytes: () => mine.bytes,
+        end: () => { if (current === mine) current = null; onBytes?.(mine.bytes, true); },
+      };
+    },
+    contextBytes: () => session.bytesSent(),
+    close: () => session.close(),
+  };
 }
