@@ -12,6 +12,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type Dockerode from 'dockerode';
 import { join } from 'node:path';
 import { analyzeStages, stageImageRepo } from '../../src/engine/analyze';
 import { cleanUpImages, listStageLensImages } from '../../src/engine/cleanup';
@@ -45,6 +46,10 @@ const RUN16_LINE = 6;
 /** The lines of each stage's own instructions: every non-base layer must map to one of them. */
 const OWN_LINES = [[2, 3], [6], [9], [12, 13]];
 
+/** Set by npm test when a matrix engine (Debian unstable's) could not be fetched or started. */
+const unavailable = process.env.STAGELENS_TEST_ENGINE_UNAVAILABLE
+  ? `${process.env.STAGELENS_TEST_ENGINE ?? 'engine'} unavailable: ${process.env.STAGELENS_TEST_ENGINE_UNAVAILABLE}` : false;
+
 let facts: EngineFacts;
 let ref: ReferenceBuilder;
 let dir: string;
@@ -54,9 +59,10 @@ const refSize: Record<string, number> = {};
 const refTags: string[] = [];
 
 before(async () => {
+  if (unavailable) return;
   const { connection, host } = await engine();
   facts = await engineFacts(connection.docker);
-  ref = await referenceBuilder(connection.docker, host, facts);
+  ref = await referenceBuilder(host, facts);
   // In the test output, so every run says exactly which engine it proved things on.
   console.log(`# engine under test: ${describeFacts(facts)} at ${host}`);
   console.log(`# reference builds: ${ref.tool}`);
@@ -68,9 +74,12 @@ before(async () => {
     refTags.push(tag);
     refSize[s] = await unpackedLayerSum(connection.docker, tag);
     if (!facts.containerdStore) {
-      // Where inspect Size is the unpacked size, the engine must agree with itself.
+      // Where inspect Size is the unpacked size, the engine must agree with itself: exactly on
+      // Docker's graph drivers; Podman's inspect Size also counts the image's config and manifest
+      // (a few kB), so there within 0.1 %.
       const inspect = await connection.docker.getImage(tag).inspect();
-      assert.equal(refSize[s], inspect.Size, `${facts.name}: Σ history of ${tag} must equal its inspect Size on ${facts.store}`);
+      if (facts.product === 'Docker') assert.equal(refSize[s], inspect.Size, `${facts.name}: Σ history of ${tag} must equal its inspect Size on ${facts.store}`);
+      else assert.ok(Math.abs(refSize[s]! - inspect.Size) <= inspect.Size * 0.001, `${facts.name}: Σ history ${refSize[s]} of ${tag} is far from its inspect Size ${inspect.Size}`);
     }
   }
   console.log(`# reference unpacked sizes: ${STAGES.map((s) => `${s} ${refSize[s]}`).join(', ')}`);
@@ -111,10 +120,16 @@ function assertFourStages(report: AnalysisReport, via: string): void {
   }
 }
 
+/** The tags in `repo`, however the engine spells them (Podman prefixes `docker.io/` or `localhost/`). */
+async function tagsIn(docker: Dockerode, repo: string): Promise<string[]> {
+  const norm = (t: string): string => t.replace(/^(docker\.io|localhost)\//, '');
+  return (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).map(norm).filter((t) => t.startsWith(`${repo}:`));
+}
+
 let libraryReport: AnalysisReport | null = null;
 let cliReport: AnalysisReport | null = null;
 
-test('analyzeStages: every stage is the size of the same stage built by hand (±1 %), the 16 MiB RUN is on its line, BuildKit on Docker', { timeout: 600_000 }, async () => {
+test('analyzeStages: every stage is the size of the same stage built by hand (±1 %), the 16 MiB RUN is on its line, BuildKit on Docker', { skip: unavailable, timeout: 600_000 }, async () => {
   const { connection } = await engine();
   const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, network: 'none' });
   libraryReport = report;
@@ -133,7 +148,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-test('stagelens analyze --json: the same truths through the CLI', { timeout: 600_000 }, async () => {
+test('stagelens analyze --json: the same truths through the CLI', { skip: unavailable, timeout: 600_000 }, async () => {
   const { host } = await engine();
   const r = await cli(['analyze', join(dir, 'Dockerfile'), '--host', host, '--network', 'none', '--json']);
   assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
@@ -143,7 +158,7 @@ test('stagelens analyze --json: the same truths through the CLI', { timeout: 600
   assertFourStages(report, 'CLI');
 });
 
-test('a failing RUN is reported on its line; the stage before it is still measured', { timeout: 300_000 }, async () => {
+test('a failing RUN is reported on its line; the stage before it is still measured', { skip: unavailable, timeout: 300_000 }, async () => {
   const { connection } = await engine();
   const text = [
     `FROM ${BUSYBOX} AS one`, //             1
@@ -162,12 +177,12 @@ test('a failing RUN is reported on its line; the stage before it is still measur
   assert.ok(two!.error, 'stage two failed');
   assert.equal(two!.error.line, 4, `the error names line 4: ${JSON.stringify(two!.error)}`);
   assert.match(two!.error.message, /exit code: 3|non-zero code: 3|exit status 3/);
-  const tags = (await connection.docker.listImages()).flatMap((i) => i.RepoTags ?? []);
-  assert.equal(tags.some((t) => t === `${stageImageRepo(report.dockerfileHash!)}:two`), false, 'no tag for the failed stage');
+  const repo = stageImageRepo(report.dockerfileHash!);
+  assert.deepEqual(await tagsIn(connection.docker, repo), [`${repo}:one`], 'only the stage that built is tagged');
   await cleanUpImages(connection.docker, { dockerfile: join(d, 'Dockerfile') });
 });
 
-test('cancelling mid-build returns promptly and leaves no half tag', { timeout: 180_000 }, async () => {
+test('cancelling mid-build returns promptly and leaves no half tag', { skip: unavailable, timeout: 180_000 }, async () => {
   const { connection } = await engine();
   const m = nonce();
   const text = `FROM ${BUSYBOX} AS slow\nRUN echo ${m} && sleep 30\nFROM slow AS after\nRUN echo after\n`;
@@ -191,12 +206,10 @@ test('cancelling mid-build returns promptly and leaves no half tag', { timeout: 
   assert.equal(report.cancelled, true);
   assert.deepEqual(report.stages.map((s) => s.imageId), [null, null]);
   await new Promise((r) => setTimeout(r, 1500));
-  const repo = stageImageRepo(report.dockerfileHash!);
-  const tags = (await connection.docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${repo}:`) || t.startsWith(`localhost/${repo}:`));
-  assert.deepEqual(tags, [], 'no half-built stage is tagged');
+  assert.deepEqual(await tagsIn(connection.docker, stageImageRepo(report.dockerfileHash!)), [], 'no half-built stage is tagged');
 });
 
-test('cleanup removes exactly the Stage Lens images: the reference builds, the fixtures and a look-alike tag stay', { timeout: 180_000 }, async () => {
+test('cleanup removes exactly the Stage Lens images: the reference builds, the fixtures and a look-alike tag stay', { skip: unavailable, timeout: 180_000 }, async () => {
   const { connection } = await engine();
   const docker = connection.docker;
   assert.ok(libraryReport, 'the analyzeStages test ran first');

@@ -14,6 +14,7 @@
 // that the engine agrees with itself (Σ history = inspect Size) before trusting it.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 
@@ -82,9 +83,9 @@ const cacheDir = join(process.env.STAGELENS_CACHE ?? '/var/cache/stagelens', 'en
  * DOCKER_BUILDKIT=1 — both send the context through a BuildKit session — for Docker; the podman
  * CLI on the service's own storage (read from the libpod info endpoint) for Podman.
  */
-export async function referenceBuilder(docker: Dockerode, host: string, facts: EngineFacts): Promise<ReferenceBuilder> {
+export async function referenceBuilder(host: string, facts: EngineFacts): Promise<ReferenceBuilder> {
   if (facts.product === 'Podman') {
-    const info = await podmanStore(docker);
+    const info = await podmanStore(host);
     if (!info) throw new Error('cannot read the Podman service storage (GET /libpod/info) for the reference build');
     const global = ['--root', info.graphRoot, '--runroot', info.runRoot, '--storage-driver', info.driver, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
     return {
@@ -115,13 +116,20 @@ export async function referenceBuilder(docker: Dockerode, host: string, facts: E
   };
 }
 
-/** Podman's own storage locations, from its native API on the same socket. */
-async function podmanStore(docker: Dockerode): Promise<{ graphRoot: string; runRoot: string; driver: string } | null> {
-  const modem = (docker as unknown as { modem: { dial(o: object, cb: (err: unknown, data: unknown) => void): void } }).modem;
-  const data = await new Promise<unknown>((resolve, reject) => {
-    modem.dial({ path: '/libpod/info', method: 'GET', statusCodes: { 200: true, 404: 'no libpod API', 500: 'server error' } }, (err, d) => (err ? reject(err) : resolve(d)));
+/** Podman's own storage locations, from its native (libpod) API on the same socket. */
+async function podmanStore(host: string): Promise<{ graphRoot: string; runRoot: string; driver: string } | null> {
+  if (!host.startsWith('unix://')) return null;
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = request({ socketPath: host.slice('unix://'.length), path: '/v4.0.0/libpod/info', headers: { Host: 'podman' } }, (res) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { b += d; });
+      res.on('end', () => (res.statusCode === 200 ? resolve(b) : reject(new Error(`GET /libpod/info: HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
   });
-  const store = (data as { store?: { graphRoot?: string; runRoot?: string; graphDriverName?: string } }).store;
+  const store = (JSON.parse(body) as { store?: { graphRoot?: string; runRoot?: string; graphDriverName?: string } }).store;
   if (!store?.graphRoot || !store.runRoot || !store.graphDriverName) return null;
   return { graphRoot: store.graphRoot, runRoot: store.runRoot, driver: store.graphDriverName };
 }
