@@ -10,6 +10,7 @@
 //   node scripts/engines.mjs env NAME           # DOCKER_HOST=… if running, exit 1 if not
 //   node scripts/engines.mjs stop NAME|all
 //   node scripts/engines.mjs versions [--json]  # product, version, API, store of running ones
+//   node scripts/engines.mjs buildx-config SUITE  # DOCKER_CONFIG with that suite's buildx plugin
 //
 // Newer Docker comes from Debian's archive as .debs fetched with a PRIVATE apt configuration
 // (own sources, lists and cache; the system's apt state is never changed) and unpacked with
@@ -37,7 +38,9 @@ class Fail extends Error {}
 
 /** Debian suites we unpack Docker from, and what each must provide. */
 const SUITES = {
-  trixie: { pkgs: ['docker.io', 'containerd'] },
+  // docker-buildx too: the tests' reference builds need a BuildKit client, and Debian 12's docker
+  // CLI refuses DOCKER_BUILDKIT=1 without the buildx plugin.
+  trixie: { pkgs: ['docker.io', 'containerd', 'docker-buildx'] },
   sid: { pkgs: ['docker.io', 'containerd', 'docker-buildx'] },
 };
 
@@ -175,7 +178,31 @@ function runOrFail(cmd, args, opts = {}) {
 function fetched(suite) {
   const stamp = join(cache, suite, 'versions.json');
   if (!existsSync(stamp)) return null;
-  try { return JSON.parse(readFileSync(stamp, 'utf8')); } catch { return null; }
+  try {
+    const v = JSON.parse(readFileSync(stamp, 'utf8'));
+    return SUITES[suite].pkgs.every((p) => v[p]) ? v : null;
+  } catch { return null; }
+}
+
+/**
+ * Runs fn holding ${cache}/<suite>/.lock (a directory: mkdir is atomic), so a background fetch
+ * (npm test starts one early) and a test harness fetching the same suite never interleave.
+ */
+function withSuiteLock(suite, fn) {
+  const lock = join(cache, suite, '.lock');
+  mkdirSync(join(cache, suite), { recursive: true });
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try { mkdirSync(lock); writeFileSync(join(lock, 'pid'), `${process.pid}\n`); break; } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let holder = 0;
+      try { holder = Number(readFileSync(join(lock, 'pid'), 'utf8')); } catch { /* being written */ }
+      if (holder && !pidAlive(holder)) { rmSync(lock, { recursive: true, force: true }); continue; }
+      if (Date.now() > deadline) throw new Fail(`${lock} is held by pid ${holder} for over 10 minutes`);
+      spawnSync('sleep', ['1']);
+    }
+  }
+  try { return fn(); } finally { rmSync(lock, { recursive: true, force: true }); }
 }
 
 /**
@@ -185,6 +212,14 @@ function fetched(suite) {
 function fetchSuite(suite) {
   const have = fetched(suite);
   if (have && !process.env.STAGELENS_ENGINES_REFRESH) return have;
+  return withSuiteLock(suite, () => {
+    // Another process may have fetched it while we waited for the lock.
+    const now = fetched(suite);
+    return now && !process.env.STAGELENS_ENGINES_REFRESH ? now : downloadSuite(suite);
+  });
+}
+
+function downloadSuite(suite) {
   needRoot(`fetching Docker from Debian ${suite}`);
   const t = Date.now();
   const { env, base } = aptConfig(suite);
@@ -426,6 +461,12 @@ try {
   } else if (cmd === 'stop' && rest.length === 1) {
     for (const n of rest[0] === 'all' ? Object.keys(ENGINES) : rest) await stop(n);
   } else if (cmd === 'versions') await versions(rest.includes('--json'));
+  else if (cmd === 'buildx-config' && rest.length === 1 && SUITES[rest[0]]) {
+    // For test harnesses: the DOCKER_CONFIG folder with that suite's docker-buildx plugin.
+    const cfg = fetched(rest[0]) ? dockerConfigOf(rest[0]) : null;
+    if (!cfg) throw new Fail(`Debian ${rest[0]}'s docker-buildx is not fetched: run node scripts/engines.mjs fetch first`);
+    process.stdout.write(`DOCKER_CONFIG=${cfg}\n`);
+  }
   else { process.stderr.write(`${usage}\n`); process.exit(2); }
 } catch (e) {
   process.stderr.write(`[engines] ${e instanceof Error ? e.message : String(e)}\n`);

@@ -78,10 +78,10 @@ export interface ReferenceBuilder {
 const cacheDir = join(process.env.STAGELENS_CACHE ?? '/var/cache/stagelens', 'engines');
 
 /**
- * The engine's own client, not Stage Lens: `docker buildx build` (Debian unstable's buildx as a
- * CLI plugin, when scripts/engines.mjs has fetched it) or else the docker CLI with
- * DOCKER_BUILDKIT=1 — both send the context through a BuildKit session — for Docker; the podman
- * CLI on the service's own storage (read from the libpod info endpoint) for Podman.
+ * The engine's own client, not Stage Lens: `docker buildx build` (Debian's buildx as a CLI
+ * plugin; it sends the context through a BuildKit session and loads the image into the engine)
+ * for Docker; the podman CLI on the service's own storage (read from the libpod info endpoint)
+ * for Podman.
  */
 export async function referenceBuilder(host: string, facts: EngineFacts): Promise<ReferenceBuilder> {
   if (facts.product === 'Podman') {
@@ -95,25 +95,33 @@ export async function referenceBuilder(host: string, facts: EngineFacts): Promis
       },
     };
   }
-  const cfg = join(cacheDir, 'sid', 'docker-config');
-  if (existsSync(join(cfg, 'cli-plugins', 'docker-buildx'))) {
-    const env = { ...process.env, DOCKER_CONFIG: cfg, DOCKER_HOST: host };
-    const version = (await run('docker', ['buildx', 'version'], env)).trim();
-    return {
-      tool: `docker CLI + ${version}`,
-      build: async ({ dockerfile, context, target, tag }) => {
-        await run('docker', ['buildx', 'build', '--progress', 'plain', '--network', 'none', '--load', '--target', target, '-t', tag, '-f', dockerfile, context], env);
-      },
-    };
-  }
-  const env = { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: '1' };
-  const version = (await run('docker', ['version', '--format', '{{.Client.Version}}'], env)).trim();
+  const cfg = await buildxConfig();
+  const env = { ...process.env, DOCKER_CONFIG: cfg, DOCKER_HOST: host };
+  const version = (await run('docker', ['buildx', 'version'], env)).trim();
   return {
-    tool: `docker CLI ${version} (DOCKER_BUILDKIT=1)`,
+    tool: `docker CLI + ${version}`,
     build: async ({ dockerfile, context, target, tag }) => {
-      await run('docker', ['build', '--progress', 'plain', '--network', 'none', '--target', target, '-t', tag, '-f', dockerfile, context], env);
+      await run('docker', ['buildx', 'build', '--progress', 'plain', '--network', 'none', '--load', '--target', target, '-t', tag, '-f', dockerfile, context], env);
     },
   };
+}
+
+/**
+ * A DOCKER_CONFIG holding docker-buildx as a CLI plugin: Debian unstable's when fetched, else
+ * Debian 13's, fetched now if need be (Debian 12 has no buildx, and its docker CLI refuses
+ * DOCKER_BUILDKIT=1 without it). scripts/engines.mjs caches and locks the download.
+ */
+async function buildxConfig(): Promise<string> {
+  const found = (): string | undefined => ['sid', 'trixie'].map((s) => join(cacheDir, s, 'docker-config')).find((c) => existsSync(join(c, 'cli-plugins', 'docker-buildx')));
+  const have = found();
+  if (have) return have;
+  const script = join(__dirname, '..', '..', 'scripts', 'engines.mjs');
+  // `env` writes the plugin folder of a fetched suite; `fetch` gets trixie first if it is missing.
+  await run(process.execPath, [script, 'fetch', 'docker26-overlay2'], process.env);
+  await run(process.execPath, [script, 'buildx-config', 'trixie'], process.env);
+  const now = found();
+  if (!now) throw new Error('no docker-buildx for the reference builds: `node scripts/engines.mjs fetch docker26-overlay2` did not provide one');
+  return now;
 }
 
 /** Podman's own storage locations, from its native (libpod) API on the same socket. */
