@@ -69,7 +69,7 @@ for name in "${engines[@]}"; do
   fi
   node scripts/engines.mjs versions | grep -E "^$name "
   ts=$(date +%s)
-  run_suite "$name" env STAGELENS_TEST_ENGINE="$name" STAGELENS_TEST_DOCKER_HOST="$host" STAGELENS_FIXTURES_READY=1 \
+  run_suite "$name" env STAGELENS_TEST_ENGINE="$name" STAGELENS_TEST_DOCKER_HOST="$host" STAGELENS_FIXTURES_READY=1 STAGELENS_TEST_QUICK=1 \
     STAGELENS_TEST_FIXTURES=busybox node --import tsx --test --test-reporter=spec "${suites[@]}"
   echo "[matrix] $name suites in $(($(date +%s) - ts)) s"
   node scripts/engines.mjs stop "$name"
