@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite, on a fresh Debian 12 machine as root (what CI runs).
 # Installs what it needs, builds, starts the PRIVATE engine with fixture images, and runs
-# unit, engine, reliability and end-to-end tests. Prints a closing "N passed, N failed".
+# unit, engine, reliability and end-to-end tests, then the engine matrix (scripts/test-matrix.sh:
+# Docker 26 overlay2 / containerd store, Docker 28 containerd store, Podman 4.3; skip it with
+# STAGELENS_MATRIX=0). Prints a closing "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export STAGELENS_CACHE=${STAGELENS_CACHE:-/var/cache/stagelens}
@@ -27,7 +29,17 @@ suite() {
 }
 
 step "system packages"
-must bash scripts/setup-system.sh chromium  # before the unit tests: the panel DOM tests drive it
+must bash scripts/setup-system.sh chromium podman  # chromium before the unit tests: the panel DOM tests drive it
+
+# The matrix engines' Docker packages come from Debian's archive with a private apt state, so
+# they download beside the system's apt while the project builds and tests; test-matrix.sh
+# reuses the cache (and retries, reporting the reason, if a fetch failed).
+matrix=${STAGELENS_MATRIX:-1}
+fetch_pids=()
+if [[ $matrix != 0 ]]; then
+  node scripts/engines.mjs fetch docker26-containerd >"$logdir/fetch-trixie.log" 2>&1 & fetch_pids+=($!)
+  node scripts/engines.mjs fetch docker28-containerd >"$logdir/fetch-sid.log" 2>&1 & fetch_pids+=($!)
+fi
 step "npm ci"
 must npm ci --no-audit --no-fund
 step "build, type-check, lint, package"
@@ -51,6 +63,17 @@ must bash scripts/e2e-setup.sh
 suite engine npm run --silent test:engine
 suite reliability npm run --silent test:reliability
 suite e2e npm run --silent test:e2e
+
+if [[ $matrix != 0 ]]; then
+  step "engine matrix"
+  for pid in "${fetch_pids[@]}"; do wait "$pid"; done
+  cat "$logdir"/fetch-*.log
+  bash scripts/test-matrix.sh 2>&1 | tee "$logdir/matrix.log"
+  mrc=${PIPESTATUS[0]}
+  read -r mp mf mk < <(sed -nE 's/^matrix: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/p' "$logdir/matrix.log" | tail -1)
+  total_pass=$((total_pass + ${mp:-0})); total_fail=$((total_fail + ${mf:-0})); total_skip=$((total_skip + ${mk:-0}))
+  if [[ $mrc != 0 ]]; then failed_parts+=(matrix); [[ ${mf:-0} == 0 ]] && total_fail=$((total_fail + 1)); fi
+fi
 
 step "done in $(($(date +%s) - t0)) s"
 ((${#failed_parts[@]})) && echo "failed parts: ${failed_parts[*]}"

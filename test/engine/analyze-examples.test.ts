@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { analyzeStages } from '../../src/engine/analyze';
 import type { AnalysisReport } from '../../src/core/report';
 import { engine } from './util';
+import { fixturesSkip } from '../harness/engine';
 
 const examples = join(__dirname, '..', '..', 'examples');
 
@@ -25,7 +26,7 @@ function checkSizes(r: AnalysisReport): void {
   }
 }
 
-test('examples: multi-stage final image is smaller than the single-stage image, layers on their lines', { timeout: 1_500_000 }, async () => {
+test('examples: multi-stage final image is smaller than the single-stage image, layers on their lines', { timeout: 1_500_000, skip: fixturesSkip('python') }, async () => {
   const { connection } = await engine();
   const single = await analyzeStages({ dockerfilePath: join(examples, 'Dockerfile.single-stage'), contextDir: examples, connection, network: 'host' });
   checkSizes(single);

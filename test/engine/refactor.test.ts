@@ -12,7 +12,7 @@ import { runBuild } from '../../src/engine/build';
 import { dockerodeOptionsFor } from '../../src/engine/connection';
 import { createBuildContext } from '../../src/engine/context';
 import { inspectImage } from '../../src/engine/export';
-import { ensureFixtures } from '../harness/engine';
+import { ensureFixtures, fixturesSkip } from '../harness/engine';
 
 const examples = join(__dirname, '..', '..', 'examples');
 const tags: string[] = [];
@@ -35,7 +35,7 @@ after(async () => {
   for (const t of tags) { try { await docker.getImage(t).remove({ force: true }); } catch { /* already gone */ } }
 });
 
-test('the seed single-stage Dockerfile, rewritten, builds and is smaller', { timeout: 900_000 }, async (t) => {
+test('the seed single-stage Dockerfile, rewritten, builds and is smaller', { timeout: 900_000, skip: fixturesSkip('python') }, async (t) => {
   const host = await ensureFixtures();
   docker = new Dockerode(dockerodeOptionsFor(host));
   const before = readFileSync(join(examples, 'Dockerfile.single-stage'), 'utf8');
@@ -84,7 +84,7 @@ async function runOnce(d: Dockerode, image: string, cmd: string[]): Promise<{ co
   }
 }
 
-test('safe subset on Debian and busybox bases: the added user exists and the image runs as it', { timeout: 300_000 }, async () => {
+test('safe subset on Debian and busybox bases: the added user exists and the image runs as it', { timeout: 300_000, skip: fixturesSkip('debian') }, async () => {
   const host = await ensureFixtures();
   docker ??= new Dockerode(dockerodeOptionsFor(host));
   const suffix = `${process.pid}-${Date.now()}`;

@@ -1,6 +1,10 @@
 // Gives engine tests, e2e tests and benchmarks the endpoint of the PRIVATE test engine.
-// STAGELENS_TEST_DOCKER_HOST wins (e.g. a CI-provided engine); otherwise scripts/engine.mjs
-// starts (or reuses) the private dockerd. A user's default engine is never used.
+// STAGELENS_TEST_DOCKER_HOST wins (e.g. a CI-provided engine or a scripts/engines.mjs matrix
+// engine); otherwise scripts/engine.mjs starts (or reuses) the private dockerd. A user's default
+// engine is never used.
+//
+// STAGELENS_TEST_FIXTURES=busybox says the engine holds only the busybox fixture (the matrix
+// engines): tests that need the debian/python fixtures skip, with fixturesSkip() as the reason.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,12 +25,30 @@ export function testEngineHost(): Promise<string> {
   return hostPromise;
 }
 
+/** The fixture sets the test engine holds: all of them unless STAGELENS_TEST_FIXTURES narrows it. */
+function fixtureSets(): string[] | null {
+  const v = process.env.STAGELENS_TEST_FIXTURES?.trim();
+  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null;
+}
+
+/**
+ * A skip reason when the test engine lacks the fixture set `kind` (`debian`, `python`), else
+ * false — pass it as node:test's `skip` option.
+ */
+export function fixturesSkip(kind: 'busybox' | 'debian' | 'python'): string | false {
+  const sets = fixtureSets();
+  if (!sets || sets.includes(kind)) return false;
+  return `needs the ${kind} fixture images; this engine (${process.env.STAGELENS_TEST_ENGINE ?? process.env.STAGELENS_TEST_DOCKER_HOST}) has only ${sets.join(', ')} (STAGELENS_TEST_FIXTURES)`;
+}
+
 /** Makes sure the fixture base images exist in the test engine (fast when they do). */
 export async function ensureFixtures(): Promise<string> {
   const host = await testEngineHost();
   const script = join(repoRoot, 'scripts', 'fixtures.mjs');
   if (!fixturesDone && existsSync(script) && !process.env.STAGELENS_FIXTURES_READY) {
-    execFileSync(process.execPath, [script, '--host', host], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const sets = fixtureSets();
+    const only = sets?.length === 1 ? ['--only', sets[0]!] : [];
+    execFileSync(process.execPath, [script, '--host', host, ...only], { stdio: ['ignore', 'inherit', 'inherit'] });
     fixturesDone = true;
   }
   return host;
