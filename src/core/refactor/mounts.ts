@@ -1,7 +1,7 @@
 // BuildKit cache mounts (and their non-BuildKit fallback): package-manager caches belong in a
 // cache that survives between builds, not in an image layer.
 import { parseDockerfile, parseMountOptions, type ParsedDockerfile, type ParsedInstruction } from '../dockerfile/parse';
-import { commandWords, installedPackages, nodeInstall, normalizePath, pipInstall, runCommand, runSegments } from '../suggest/shell';
+import { commandWords, installedPackages, nodeInstall, normalizePath, pipInstall, runCommand, runSegments } from '../knowledge/shell';
 import { eolOf, type TextEdit } from './edits';
 
 export interface CacheNeed {

@@ -3,14 +3,14 @@
 // application needs — the seed's Dockerfile/Dockerfile.advanced, derived from the user's file.
 // Anything it cannot place with confidence is kept and explained in `notes`, never guessed.
 import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type ParsedStage } from '../dockerfile/parse';
-import { debianCodename, isBusyboxFamily, isShellless, officialName, parseImageRef, slimFor } from '../suggest/images';
+import { debianCodename, isBusyboxFamily, isShellless, officialName, parseImageRef, slimFor } from '../knowledge/images';
 import {
   commandWords, copyOperands, execArgv, installedPackages, joinPath, nodeInstall, nodeInstallIsProduction,
   normalizePath, pipInstall, runCommand, segments, type NodeManager,
-} from '../suggest/shell';
+} from '../knowledge/shell';
 import { applyEdits, eolOf, wholeDocument, type TextEdit } from './edits';
 import { addCacheMounts, envPairs } from './mounts';
-import { isBuildPackage, isFetchTool } from './packages';
+import { isBuildPackage, isFetchTool } from '../knowledge/packages';
 import { addNonRootUser } from './user';
 
 export type Ecosystem = 'python' | 'node' | 'go' | 'rust' | 'java' | 'unknown';

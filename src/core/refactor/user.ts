@@ -1,8 +1,8 @@
 // The final stage should not run as root (hadolint DL3002). The edit mirrors the seed's
 // advanced Dockerfile: a system group and user, then USER before the process starts.
 import { baseChain, parseDockerfile, type ParsedDockerfile, type ParsedInstruction } from '../dockerfile/parse';
-import { isBusyboxFamily, isShellless, parseImageRef } from '../suggest/images';
-import { commandWords, runCommand, segments } from '../suggest/shell';
+import { isBusyboxFamily, isShellless, parseImageRef } from '../knowledge/images';
+import { commandWords, runCommand, segments } from '../knowledge/shell';
 import { eolOf, type TextEdit } from './edits';
 
 export const DEFAULT_USER = 'appuser';

@@ -8,14 +8,14 @@ import type { AnalysisReport } from '../report';
 import { eolOf } from '../refactor/edits';
 import { cacheNeeds, cleanupEditsFor, envPairs, forEachRun, mountEditFor, posIn, type CacheNeed } from '../refactor/mounts';
 import { refactorToMultiStage, splitPipArgs, type RefactorResult } from '../refactor/multistage';
-import { isBuildPackage, toolchainEstimate } from '../refactor/packages';
+import { isBuildPackage, toolchainEstimate } from '../knowledge/packages';
 import { addNonRootUser, finalUser, isRootUser } from '../refactor/user';
-import { isToolchainImage, parseImageRef, slimFor } from './images';
+import { isToolchainImage, parseImageRef, slimFor } from '../knowledge/images';
 import { readPragmas, suppressed } from './pragmas';
 import {
   commandWords, copyOperands, installedPackages, joinPath, nodeInstall, nodeInstallIsProduction, normalizePath,
   pipInstall, removedPaths, runCommand, runSegments,
-} from './shell';
+} from '../knowledge/shell';
 import type { ContextInfo, Finding, Fix, RuleId, Severity } from './types';
 import { RULES } from './types';
 

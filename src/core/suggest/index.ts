@@ -1,3 +1,3 @@
 export { analyzeDockerfile, type AnalyzeOptions } from './analyze';
 export { RULES, type ContextInfo, type Finding, type Fix, type RuleId, type RuleInfo, type Severity, type TextEdit } from './types';
-export { slimFor, parseImageRef, officialName, type SlimSuggestion } from './images';
+export { slimFor, parseImageRef, officialName, type SlimSuggestion } from '../knowledge/images';
