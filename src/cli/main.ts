@@ -50,6 +50,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A reader that stops early (`stagelens suggest | head -1`) closes the pipe; the next write then
+ * fails with EPIPE, emitted as an 'error' event that would otherwise crash with a stack trace.
+ * Nobody is left to read the rest, so the command ends quietly with success, as a shell tool
+ * killed by SIGPIPE would. Installed once for every command, on both output streams.
+ */
+export function exitQuietlyOnClosedPipe(proc: Pick<NodeJS.Process, 'stdout' | 'stderr' | 'exit'> = process): void {
+  for (const stream of [proc.stdout, proc.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') proc.exit(EXIT.ok);
+      throw e;
+    });
+  }
+}
+
 if (require.main === module) {
+  exitQuietlyOnClosedPipe();
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { processIO.err(`stagelens: ${String(e)}`); process.exitCode = EXIT.failed; });
 }
