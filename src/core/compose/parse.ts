@@ -59,7 +59,7 @@ export function parseComposeFile(text: string, file: string, vars: Variables): C
   const lineOf = (n: Node | null | undefined): number => (n?.range ? lc.linePos(n.range[0]).line : 1);
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line ?? null;
+    const line = e.pos ? lc.linePos(e.pos[0]).line : null;
     throw new ComposeError(`not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, file, line, null);
   }
   const warnings: string[] = [];
@@ -106,7 +106,7 @@ function entries(ctx: Ctx, map: YAMLMap): [string, Node | null, Node | null][] {
   const merged: [string, Node | null, Node | null][] = [];
   for (const p of map.items) {
     const keyNode = deref(ctx, p.key);
-    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const key = isScalar(keyNode) ? (typeof keyNode.value === 'symbol' ? '<<' : String(keyNode.value)) : String(keyNode);
     const value = deref(ctx, p.value);
     if (key === '<<' && (isMap(value) || isSeq(value))) {
       const sources = isSeq(value) ? value.items.map((x) => deref(ctx, x)) : [value];
