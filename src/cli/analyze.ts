@@ -86,6 +86,8 @@ function progressPrinter(io: CliIO, tty: boolean, mask: (s: string) => string): 
 }
 
 export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<number> {
+  // A compose project has its own options and output (src/cli/compose.ts).
+  if (argv.some((a) => a === '--compose' || a.startsWith('--compose='))) return (await import('./compose')).runCompose(argv, io, signal);
   const p = parseArgs(argv, ['json', 'help'], ['context', 'target', 'build-arg', 'builder', 'network', 'host', 'timeout']);
   if (hasFlag(p, 'help')) {
     io.out('Usage: stagelens analyze [DOCKERFILE] [--context DIR] [--target NAME] [--build-arg K=V]... [--json]\n'

@@ -9,6 +9,8 @@ Commands:
   analyze [DOCKERFILE] [--context DIR] [--target NAME] [--build-arg K=V]... [--json]
           [--builder auto|buildkit|classic] [--network MODE] [--host ENDPOINT]
                                    build every stage and print per-stage sizes
+  analyze --compose [FILE]... [--service NAME]... [--json] [--host ENDPOINT]
+                                   every compose service's image, stage by stage
   suggest [DOCKERFILE] [--json] [--disable RULE]... [--context DIR]
                                    static findings (no engine needed)
   refactor [DOCKERFILE] [--out FILE]
