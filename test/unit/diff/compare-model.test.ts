@@ -17,7 +17,7 @@ function fakeReport(text: string, sizes: Record<number, number>): AnalysisReport
   return { schemaVersion: 1, dockerfile: '/D', context: '/', engine: { endpoint: 'e', version: 'v', apiVersion: 'a', builder: 'buildkit' }, startedAt: '', durationMs: 0, stages };
 }
 
-const before = 'FROM b AS app\nRUN keep\nRUN grow\nRUN drop\n';
+const before = 'FROM b AS app\nRUN keep\nRUN grow\nCOPY drop /d\n';
 const after = 'FROM b AS app\n# note\nRUN keep\nRUN grow\nRUN new\n';
 const rb = fakeReport(before, { 2: 10, 3: 1_000_000, 4: 500 });
 const ra = fakeReport(after, { 3: 10, 4: 49_000_000, 5: 2_000_000 });
@@ -41,6 +41,6 @@ test('the comparison view: stage rows and per-line deltas on the diff lines', ()
   const delta = (text: string) => v.diff.find((d) => d.text === text)!.deltaBytes;
   assert.equal(delta('RUN grow'), 48_000_000);
   assert.equal(delta('RUN new'), 2_000_000);
-  assert.equal(delta('RUN drop'), -500);
+  assert.equal(delta('COPY drop /d'), -500);
   assert.equal(delta('RUN keep'), undefined);
 });
