@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { BudgetConfigError, evaluateBudgets, parseBudgets, unknownStages, type BudgetConfig } from '../core/diff';
+import { parseDockerfile } from '../core/dockerfile/parse';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
 import { COMPARE_VALUED, readBase, readDockerfileArg, runCompare, type BaseText } from './compare';
 
@@ -38,6 +39,12 @@ export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promi
   const configPath = findConfig(flag(p, 'config'), current.path);
   const cfg = loadConfig(configPath);
   const configName = relative(process.cwd(), configPath) || configPath;
+  // A budget for a stage that does not exist is a typo: say so before spending a build on it.
+  const stages = parseDockerfile(current.text).stages;
+  const unknown = unknownStages(cfg, { stages });
+  if (unknown.length) {
+    throw new UserError(`${configName}:${unknown[0]!.line}: stages.${unknown[0]!.stage} names no stage of the Dockerfile (stages: ${stages.map((s) => s.name ?? String(s.index)).join(', ')}).`);
+  }
   const explicitBase = !!(flag(p, 'base') || flag(p, 'base-file'));
   let base: BaseText | null = null;
   const notes: string[] = [];
@@ -54,11 +61,6 @@ export async function run(argv: string[], io: CliIO, signal: AbortSignal): Promi
   // same code path serves both cases.
   const baseOrSelf: BaseText = base ?? { text: current.text, base: { kind: 'file', ref: '(none)' } };
   const res = await runCompare(p, current, baseOrSelf, io, signal, { topFiles: 0, wantLayers: !!cfg.layers });
-  const unknown = unknownStages(cfg, res.after);
-  if (unknown.length) {
-    const names = res.after.stages.map((s) => s.name ?? String(s.index)).join(', ');
-    throw new UserError(`${configName}:${unknown[0]!.line}: stages.${unknown[0]!.stage} names no stage of the Dockerfile (stages: ${names}).`);
-  }
   const result = evaluateBudgets(cfg, { report: res.after, diff: base ? res.diff : null, layers: res.layers, baseLabel: base?.base.ref ?? 'the base', file: configName });
   for (const n of [...notes, ...result.skipped]) io.err(`note: ${n}`);
   if (hasFlag(p, 'json')) {

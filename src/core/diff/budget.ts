@@ -145,7 +145,7 @@ function growthBroken(g: Growth, before: number, delta: number): boolean {
 function growthText(g: Growth): string { return 'percent' in g ? `${g.percent}%` : formatBytes(g.bytes); }
 
 /** Config keys that name no stage of the Dockerfile (a typo would silently drop the budget). */
-export function unknownStages(cfg: BudgetConfig, report: AnalysisReport): Array<{ stage: string; line: number }> {
+export function unknownStages(cfg: BudgetConfig, report: { stages: ReadonlyArray<{ name: string | null; index: number }> }): Array<{ stage: string; line: number }> {
   return cfg.stages.filter((b) => !report.stages.some((s) => s.name === b.stage || String(s.index) === b.stage));
 }
 
