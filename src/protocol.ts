@@ -41,12 +41,33 @@ export interface ReportSummary {
 }
 
 export type DiffOp = 'same' | 'add' | 'del';
-export interface DiffLine { op: DiffOp; text: string; oldLine: number | null; newLine: number | null }
+export interface DiffLine {
+  op: DiffOp; text: string; oldLine: number | null; newLine: number | null;
+  /** Compare with HEAD: bytes the instruction starting on this line added or lost vs the base. */
+  deltaBytes?: number | null;
+}
+
+/** Compare with HEAD: one stage before → after (src/vscode/compareModel.ts). */
+export interface ComparisonStageRow {
+  label: string;
+  status: 'same' | 'renamed' | 'added' | 'removed';
+  beforeBytes: number | null;
+  afterBytes: number | null;
+  deltaBytes: number | null;
+  final: boolean;
+}
 
 export interface ComparisonView {
   before: ReportSummary;
   after: ReportSummary;
   diff: DiffLine[];
+  /** Heading; the refactor comparison leaves it unset ("Before and after the refactor"). */
+  title?: string;
+  /** Column names, e.g. HEAD / Working copy (default Before / After). */
+  beforeLabel?: string;
+  afterLabel?: string;
+  /** Compare with HEAD: per-stage deltas, matched by name then position. */
+  stageDeltas?: ComparisonStageRow[];
 }
 
 export interface PanelDocument { uri: string; fileName: string }

@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import { finalStage, formatBytes, formatDuration, type AnalysisReport, type LayerReport, type StageReport } from '../src/core/report';
 import { isPanelState, type ComparisonView, type HostMessage, type PanelAction, type PanelState, type ProgressView } from '../src/protocol';
 import { baseLabel, filesystemLayers, splitBytes, stageLabel } from '../src/vscode/model/stages';
+import { renderLineDelta, renderStageDeltas } from './compare';
 import { FilesController } from './files';
 import { loadState, post, saveState } from './vscodeApi';
 
@@ -201,10 +202,10 @@ class StageLensApp extends LitElement {
     const b = c.before, a = c.after;
     const delta = b.finalBytes !== null && a.finalBytes !== null ? a.finalBytes - b.finalBytes : null;
     return html`
-      <section id="comparison" data-before-bytes=${b.finalBytes ?? ''} data-after-bytes=${a.finalBytes ?? ''} aria-label="Before and after the refactor">
-        <h2>Before and after the refactor</h2>
+      <section id="comparison" data-before-bytes=${b.finalBytes ?? ''} data-after-bytes=${a.finalBytes ?? ''} aria-label=${c.title ?? 'Before and after the refactor'}>
+        <h2>${c.title ?? 'Before and after the refactor'}</h2>
         <table>
-          <thead><tr><th scope="col"></th><th scope="col">Before</th><th scope="col">After</th><th scope="col">Change</th></tr></thead>
+          <thead><tr><th scope="col"></th><th scope="col">${c.beforeLabel ?? 'Before'}</th><th scope="col">${c.afterLabel ?? 'After'}</th><th scope="col">Change</th></tr></thead>
           <tbody>
             <tr><th scope="row">Final image</th><td class="before-size">${formatBytes(b.finalBytes)}</td><td class="after-size">${formatBytes(a.finalBytes)}</td>
               <td class=${delta !== null && delta < 0 ? 'better' : 'worse'}>${delta === null ? '—' : `${delta <= 0 ? '−' : '+'}${formatBytes(Math.abs(delta))}${b.finalBytes ? ` (${Math.round((Math.abs(delta) / b.finalBytes) * 100)}%)` : ''}`}</td></tr>
@@ -214,9 +215,10 @@ class StageLensApp extends LitElement {
               <td>${a.stages.map((s) => html`<div>${s.label}: ${formatBytes(s.sizeBytes)}</div>`)}</td><td></td></tr>
           </tbody>
         </table>
+        ${renderStageDeltas(c)}
         <details class="diff" open>
           <summary>Dockerfile changes</summary>
-          <pre class="diff-lines">${c.diff.map((d) => html`<div class="diff-${d.op}"><span class="diff-sign">${d.op === 'add' ? '+' : d.op === 'del' ? '-' : ' '}</span>${d.text}</div>`)}</pre>
+          <pre class="diff-lines">${c.diff.map((d) => html`<div class="diff-${d.op}"><span class="diff-sign">${d.op === 'add' ? '+' : d.op === 'del' ? '-' : ' '}</span>${d.text}${renderLineDelta(d)}</div>`)}</pre>
         </details>
       </section>`;
   }

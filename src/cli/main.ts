@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `stagelens`: analyze | suggest | refactor | layers. Every failure ends as one or two plain
+// `stagelens`: analyze | suggest | refactor | layers | diff | check. Every failure ends as one or two plain
 // lines on stderr and an exit code from the contract in DESIGN.md — never a stack trace.
 import { EXIT, UserError, exitCodeFor, processIO, type CommandRunner } from './common';
 
@@ -11,10 +11,17 @@ Commands:
                                    build every stage and print per-stage sizes
   analyze --compose [FILE]... [--service NAME]... [--json] [--host ENDPOINT]
                                    every compose service's image, stage by stage
-  suggest [DOCKERFILE] [--json] [--disable RULE]... [--context DIR]
+  suggest [DOCKERFILE] [--json | --format text|json|sarif] [--disable RULE]... [--context DIR]
                                    static findings (no engine needed)
   refactor [DOCKERFILE] [--out FILE]
                                    print or write the multi-stage rewrite
+  diff [DOCKERFILE] [--base REV | --base-file FILE] [--json | --markdown] [--top N]
+                                   build it as it is and as it was (default HEAD): size per
+                                   stage and per line before → after, files the image gained/lost
+  check [DOCKERFILE] [--base REV | --base-file FILE] [--config FILE] [--json]
+                                   size budgets from .stagelens.yml: exit 1, one line per broken one
+          (diff and check also take analyze's --context, --target, --build-arg, --builder,
+           --network and --host)
   layers IMAGE [--json] [--ci [--ci-config FILE]] [--host ENDPOINT] [--report FILE]
                [--top N] [--changes N]
                                    layer contents: efficiency, wasted bytes, what the image carries
@@ -26,6 +33,8 @@ const commands: Record<string, () => Promise<CommandRunner>> = {
   suggest: async () => (await import('./suggest')).run,
   refactor: async () => (await import('./refactor')).run,
   layers: async () => (await import('./layers')).run,
+  diff: async () => (await import('./diff')).run,
+  check: async () => (await import('./check')).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

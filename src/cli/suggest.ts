@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseDockerfile } from '../core/dockerfile/parse';
 import { SCHEMA_VERSION, formatBytes } from '../core/report';
 import { analyzeDockerfile, RULES, type ContextInfo } from '../core/suggest';
+import { sarifFor } from './sarif';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
 
 /** Reads a Dockerfile or fails with one line (exit 2): missing, directory, binary, no FROM, parse problems. */
@@ -57,7 +58,9 @@ export function contextInfo(dir: string): ContextInfo {
 }
 
 export async function run(argv: string[], io: CliIO, _signal: AbortSignal): Promise<number> {
-  const args = parseArgs(argv, ['json'], ['disable', 'context']);
+  const args = parseArgs(argv, ['json'], ['disable', 'context', 'format']);
+  const format = flag(args, 'format') ?? (hasFlag(args, 'json') ? 'json' : 'text');
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UserError(`--format must be text, json or sarif, not "${format}".`);
   if (args.positional.length > 1) throw new UserError('suggest takes one Dockerfile path.');
   const disabled = (args.flags.get('disable') ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
   const known = new Set(RULES.flatMap((r) => [r.id, ...r.hadolint.map((h) => h.toLowerCase())]));
@@ -66,7 +69,8 @@ export async function run(argv: string[], io: CliIO, _signal: AbortSignal): Prom
   const { path, text } = readDockerfile(args.positional[0]);
   const contextDir = resolve(flag(args, 'context') ?? dirname(path));
   const findings = analyzeDockerfile(text, { disabledRules: disabled, contextFiles: contextInfo(contextDir) });
-  if (hasFlag(args, 'json')) {
+  if (format === 'sarif') { io.out(JSON.stringify(sarifFor(findings, path), null, 2)); return EXIT.ok; }
+  if (format === 'json') {
     io.out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, dockerfile: path, findings }, null, 2));
     return EXIT.ok;
   }

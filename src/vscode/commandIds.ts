@@ -11,6 +11,7 @@ export const COMMANDS = {
   cleanUp: 'stageLens.images.cleanUp',
   selectEndpoint: 'stageLens.endpoint.select',
   revealLayer: 'stageLens.layer.reveal',
+  compareHead: 'stageLens.compare.head',
 } as const;
 
 export const PANEL_VIEW_TYPE = 'stageLens.panel';

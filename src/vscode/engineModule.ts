@@ -5,3 +5,4 @@ export { analyzeStages } from '../engine/analyze';
 export { cleanUpImages } from '../engine/cleanup';
 export { connectEngine, listEndpoints } from '../engine/connection';
 export { analyzeImageLayers } from '../engine/layers';
+export { compareDockerfile } from '../engine/compare';
