@@ -110,7 +110,8 @@ function workdirs(st: ParsedStage): string[] {
 }
 
 const MANIFEST = /^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|pyproject\.toml|setup\.(py|cfg)|poetry\.lock|Pipfile(\.lock)?|uv\.lock|package(-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|\.yarnrc(\.yml)?|\.npmrc|pnpm-lock\.yaml|pnpm-workspace\.yaml|go\.(mod|sum)|Cargo\.(toml|lock)|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties)$/;
-const COMPILED_SOURCE = /^(\.|\.\/|\*|src|cmd|pkg|internal|vendor|gradle|\.mvn|mvnw|gradlew|[\w.-]+\.(go|rs|java|kt|c|cc|cpp|h))\/?$/;
+// `crates/` holds a Rust workspace's path dependencies; `*.go`-style globs name sources too.
+const COMPILED_SOURCE = /^(\.|\.\/|\*|src|cmd|pkg|internal|vendor|crates|gradle|\.mvn|mvnw|gradlew|[\w.*-]+\.(go|rs|java|kt|c|cc|cpp|h))\/?$/;
 
 const base = (p: string): string => p.replace(/\/+$/, '').replace(/^.*\//, '');
 const isManifestCopy = (ins: ParsedInstruction): boolean => {
