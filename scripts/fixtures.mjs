@@ -107,7 +107,8 @@ function run(cmd, args, { env, input, stdinFile, quiet = true } = {}) {
     child.on('close', (code) => {
       if (code === 0) resolve(out);
       else {
-        const tail = (err || out).trim().split('\n').slice(-12).join('\n');
+        // docker build reports the failing step's output on stdout and only a summary on stderr.
+        const tail = [out.trim().split('\n').slice(-8).join('\n'), err.trim().split('\n').slice(-12).join('\n')].filter(Boolean).join('\n');
         reject(new Fail(`${cmd} ${args.slice(0, 3).join(' ')} … exited ${code}:\n${tail}`));
       }
     });
@@ -505,8 +506,10 @@ ${ecoLabel('rust:1.63 (rustc 1.63 + cargo 0.66)')}
 CMD ["bash"]
 `,
   // The JDK builds on the JRE image (shared layer, half the download); upstream's are separate.
+  // The JRE's postinst links its man page into man1, which the slim rootfs does not have.
   'eclipse-temurin:17-jre': `FROM debian:bookworm-slim
-RUN ${APT} openjdk-17-jre-headless ca-certificates \\
+RUN mkdir -p /usr/share/man/man1 \\
+ && ${APT} openjdk-17-jre-headless ca-certificates \\
  && mkdir -p /opt/java && ln -s "$(dirname "$(dirname "$(readlink -f /usr/bin/java)")")" /opt/java/openjdk \\
  && ${APT_DONE}
 ENV JAVA_HOME=/opt/java/openjdk LANG=C.UTF-8
