@@ -38,7 +38,8 @@ describe('Apply-and-measure on the Go example (code-server + Chromium)', { timeo
 
   step(() => session, 'Refactor to Multi-Stage and Measure: golang:1.19 → distroless, the panel shows the engine\'s before and after sizes', T.analysis * 2 + 60_000, async () => {
     await s().openFile('Dockerfile');
-    await s().waitForLens(/split/i);
+    // The toolchain-base suggestion names the runtime the rewrite will use.
+    await s().waitForLens(/build toolchain golang:1\.19.*distroless/);
     await s().runCommand('Stage Lens: Refactor to Multi-Stage and Measure');
     const frame = await s().webviewFrame('#comparison[data-before-bytes][data-after-bytes]', T.analysis * 2, { failOnError: true });
     const cmp = frame.locator('#comparison').first();
