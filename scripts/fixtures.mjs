@@ -11,7 +11,20 @@
 // The python tags are STAND-INS named after the images the seed's Dockerfiles use: Debian
 // bookworm ships Python 3.11, so `python --version` inside them says 3.11.
 //
-//   node scripts/fixtures.mjs [--host DOCKER_HOST] [--only busybox|debian|python]
+// Ecosystem images for the rewrites of examples/{node,go,rust,java} (all on debian:bookworm-slim,
+// Debian's versions, which differ from what the upstream tags ship):
+//
+//   node:18-slim, node:18              nodejs 18 + npm; the full one adds build-essential, git
+//   golang:1.19                        golang-go 1.19 + gcc (cgo), GOPATH=/go
+//   gcr.io/distroless/static-debian12:nonroot   no shell: passwd/group with nonroot (65532),
+//                                      CA certificates and tzdata, USER 65532
+//   rust:1.63                          rustc 1.63 + cargo, CARGO_HOME=/usr/local/cargo
+//   eclipse-temurin:17-jre             openjdk-17-jre-headless
+//   eclipse-temurin:17(-jdk)           the JRE + openjdk-17-jdk-headless
+//   maven:3-eclipse-temurin-17         the JDK + maven 3.8
+//
+//   node scripts/fixtures.mjs [--host DOCKER_HOST] [--only SET[,SET…]]
+//     SET: busybox | debian | python | node | go | rust | java | ecosystems (node,go,rust,java)
 //
 // Idempotent: an image that exists with the current fixture version label is skipped, so a warm
 // run takes about a second. The debootstrap root filesystem is cached as a tarball under
@@ -38,6 +51,20 @@ const SUITE = 'bookworm';
 /** Every image this script makes (tags), for tests that check Dockerfiles only use these. */
 export const FIXTURE_IMAGES = ['stagelens-fixture/busybox:latest', 'busybox:latest', 'debian:bookworm-slim', 'python:3.12-slim', 'python:3.12'];
 
+/** Ecosystem images (built on debian:bookworm-slim), by --only set, in build order per chain. */
+export const ECOSYSTEM_IMAGES = {
+  node: ['node:18-slim', 'node:18'],
+  go: ['golang:1.19', 'gcr.io/distroless/static-debian12:nonroot'],
+  rust: ['rust:1.63'],
+  java: ['eclipse-temurin:17-jre', 'eclipse-temurin:17', 'eclipse-temurin:17-jdk', 'maven:3-eclipse-temurin-17'],
+};
+FIXTURE_IMAGES.push(...Object.values(ECOSYSTEM_IMAGES).flat());
+// Their own label version, so changing them does not rebuild the Python images (and back).
+const ECO_VERSION = 'eco-1';
+const ECO_NAMES = new Set(Object.values(ECOSYSTEM_IMAGES).flat());
+const versionFor = (name) => (ECO_NAMES.has(name) ? ECO_VERSION : IMAGE_VERSION);
+const SETS = ['busybox', 'debian', 'python', ...Object.keys(ECOSYSTEM_IMAGES), 'ecosystems'];
+
 const BUSYBOX = 'stagelens-fixture/busybox:latest';
 const BUSYBOX_ALIAS = 'busybox:latest';
 const t0 = Date.now();
@@ -53,10 +80,17 @@ function parseArgs(argv) {
     if (a === '--host') opts.host = argv[++i] ?? '';
     else if (a.startsWith('--host=')) opts.host = a.slice(7);
     else if (a === '--only') opts.only = argv[++i] ?? null;
+    else if (a.startsWith('--only=')) opts.only = a.slice(7);
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node scripts/fixtures.mjs [--host DOCKER_HOST] [--only busybox|debian|python]\n');
+      process.stdout.write(`usage: node scripts/fixtures.mjs [--host DOCKER_HOST] [--only SET[,SET…]]  (SET: ${SETS.join(' | ')})\n`);
       process.exit(0);
-    } else throw new Fail(`unknown argument ${a} (usage: node scripts/fixtures.mjs [--host DOCKER_HOST])`);
+    } else throw new Fail(`unknown argument ${a} (usage: node scripts/fixtures.mjs [--host DOCKER_HOST] [--only SET[,SET…]])`);
+  }
+  if (opts.only !== null) {
+    const sets = opts.only.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = sets.filter((x) => !SETS.includes(x));
+    if (bad.length || sets.length === 0) throw new Fail(`unknown --only set ${bad[0] ?? '""'}: use one or more of ${SETS.join(', ')}, comma-separated`);
+    opts.only = new Set(sets.flatMap((x) => (x === 'ecosystems' ? Object.keys(ECOSYSTEM_IMAGES) : [x])));
   }
   return opts;
 }
@@ -73,7 +107,8 @@ function run(cmd, args, { env, input, stdinFile, quiet = true } = {}) {
     child.on('close', (code) => {
       if (code === 0) resolve(out);
       else {
-        const tail = (err || out).trim().split('\n').slice(-12).join('\n');
+        // docker build reports the failing step's output on stdout and only a summary on stderr.
+        const tail = [out.trim().split('\n').slice(-8).join('\n'), err.trim().split('\n').slice(-12).join('\n')].filter(Boolean).join('\n');
         reject(new Fail(`${cmd} ${args.slice(0, 3).join(' ')} … exited ${code}:\n${tail}`));
       }
     });
@@ -220,7 +255,7 @@ class Engine {
       return { version: version === '<no value>' ? '' : version, id };
     } catch { return null; }
   }
-  async isCurrent(name) { return (await this.fixtureVersion(name))?.version === IMAGE_VERSION; }
+  async isCurrent(name) { return (await this.fixtureVersion(name))?.version === versionFor(name); }
   /** One inspect for all names: true when every one exists with the current fixture label.
    *  Names that share an image (busybox and its alias) must be tags of that same image. */
   async allCurrent(names) {
@@ -229,7 +264,8 @@ class Engine {
     const imageOf = new Map(); // tag -> index of the image (output line) that carries it
     out.trim().split('\n').forEach((line, i) => {
       const bar = line.lastIndexOf('|');
-      if (line.slice(bar + 1) === IMAGE_VERSION) for (const tag of JSON.parse(line.slice(0, bar)) ?? []) imageOf.set(tag, i);
+      const version = line.slice(bar + 1);
+      for (const tag of JSON.parse(line.slice(0, bar)) ?? []) if (version === versionFor(tag)) imageOf.set(tag, i);
     });
     if (!names.every((n) => imageOf.has(n))) return false;
     return !names.includes(BUSYBOX_ALIAS) || imageOf.get(BUSYBOX_ALIAS) === imageOf.get(BUSYBOX);
@@ -408,13 +444,132 @@ async function buildImage(engine, name, dockerfile, done) {
   done.push(`${name}: built in ${secs(Date.now() - t)}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Ecosystem stand-ins. Each installs Debian bookworm's packages, so the versions inside are
+// Debian's (nodejs 18.19+, Go 1.19, Rust 1.63, OpenJDK 17, Maven 3.8), not the upstream images'
+// builds. Environment variables and paths follow the upstream images where Dockerfiles rely on
+// them (GOPATH=/go, CARGO_HOME=/usr/local/cargo, JAVA_HOME=/opt/java/openjdk). force-unsafe-io
+// and no docs come from the debian:bookworm-slim rootfs (slimRootfs).
+const APT = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends';
+const APT_DONE = 'rm -rf /var/lib/apt/lists/*';
+const ecoLabel = (what) => `LABEL ${LABEL}=${ECO_VERSION} ${LABEL}.note="stand-in for ${what} built from Debian bookworm packages"`;
+
+const ECO_DOCKERFILES = {
+  // Debian's npm brings node-gyp and its headers but no compiler (build-essential is only
+  // recommended); the upstream slim image ships npm too. The `node` user (1000) is upstream's.
+  'node:18-slim': `FROM debian:bookworm-slim
+RUN ${APT} nodejs npm ca-certificates \\
+ && groupadd -g 1000 node && useradd -u 1000 -g node -m -s /bin/bash node \\
+ && ${APT_DONE}
+${ecoLabel('node:18-slim (nodejs 18 + npm 9)')}
+CMD ["node"]
+`,
+  // Upstream's full tag sits on buildpack-deps: compilers for node-gyp, git, curl.
+  'node:18': `FROM node:18-slim
+RUN ${APT} build-essential python3 pkg-config git curl \\
+ && ${APT_DONE}
+${ecoLabel('node:18 (nodejs 18 + npm 9 + build-essential)')}
+CMD ["node"]
+`,
+  'golang:1.19': `FROM debian:bookworm-slim
+RUN ${APT} golang-go gcc libc6-dev make pkg-config git ca-certificates \\
+ && mkdir -p /go/src /go/bin && chmod -R 1777 /go \\
+ && ${APT_DONE}
+ENV GOPATH=/go PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+WORKDIR /go
+${ecoLabel('golang:1.19 (golang-go 1.19)')}
+CMD ["bash"]
+`,
+  // distroless/static: no shell, no libc; the files a static binary may want (user database,
+  // CA bundle, time zones) and the nonroot user (65532) its :nonroot tag runs as.
+  'gcr.io/distroless/static-debian12:nonroot': `FROM debian:bookworm-slim AS files
+RUN ${APT} ca-certificates tzdata \\
+ && mkdir -p /out/etc/ssl/certs /out/usr/share /out/tmp /out/root /out/home/nonroot \\
+ && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \\
+ && cp -a /usr/share/zoneinfo /out/usr/share/ && cp /etc/os-release /out/etc/ \\
+ && printf 'root:x:0:0:root:/root:/sbin/nologin\\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\\n' > /out/etc/passwd \\
+ && printf 'root:x:0:\\nnobody:x:65534:\\nnonroot:x:65532:\\n' > /out/etc/group \\
+ && chmod 1777 /out/tmp && chmod 700 /out/root && chown 65532:65532 /out/home/nonroot
+FROM scratch
+COPY --from=files /out/ /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+USER 65532
+WORKDIR /home/nonroot
+${ecoLabel('gcr.io/distroless/static-debian12:nonroot')}
+`,
+  'rust:1.63': `FROM debian:bookworm-slim
+RUN ${APT} rustc cargo gcc libc6-dev make pkg-config git ca-certificates \\
+ && mkdir -p /usr/local/cargo/bin /usr/local/rustup && chmod -R a+w /usr/local/cargo \\
+ && ${APT_DONE}
+ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+${ecoLabel('rust:1.63 (rustc 1.63 + cargo 0.66)')}
+CMD ["bash"]
+`,
+  // The JDK builds on the JRE image (shared layer, half the download); upstream's are separate.
+  // The JRE's postinst links its man page into man1, which the slim rootfs does not have.
+  'eclipse-temurin:17-jre': `FROM debian:bookworm-slim
+RUN mkdir -p /usr/share/man/man1 \\
+ && ${APT} openjdk-17-jre-headless ca-certificates \\
+ && mkdir -p /opt/java && ln -s "$(dirname "$(dirname "$(readlink -f /usr/bin/java)")")" /opt/java/openjdk \\
+ && ${APT_DONE}
+ENV JAVA_HOME=/opt/java/openjdk LANG=C.UTF-8
+${ecoLabel('eclipse-temurin:17-jre (openjdk-17-jre-headless)')}
+CMD ["java", "-version"]
+`,
+  'eclipse-temurin:17': `FROM eclipse-temurin:17-jre
+RUN ${APT} openjdk-17-jdk-headless \\
+ && ${APT_DONE}
+${ecoLabel('eclipse-temurin:17 (openjdk-17-jdk-headless)')}
+CMD ["jshell"]
+`,
+  'maven:3-eclipse-temurin-17': `FROM eclipse-temurin:17
+RUN ${APT} maven \\
+ && ${APT_DONE}
+ENV MAVEN_HOME=/usr/share/maven
+${ecoLabel('maven:3-eclipse-temurin-17 (maven 3.8)')}
+CMD ["mvn"]
+`,
+};
+/** Extra tags of the same image. */
+const ECO_ALIASES = { 'eclipse-temurin:17-jdk': 'eclipse-temurin:17' };
+
+/** One ecosystem's chain, in order (each image may start FROM the one before). */
+async function ecosystemImages(engine, set, done) {
+  for (const name of ECOSYSTEM_IMAGES[set]) {
+    const alias = ECO_ALIASES[name];
+    if (alias) {
+      const [a, b] = await Promise.all([engine.fixtureVersion(name), engine.fixtureVersion(alias)]);
+      if (a?.version !== ECO_VERSION || a.id !== b?.id) await engine.docker(['tag', alias, name]);
+      done.push(`${name}: tag of ${alias}`);
+      continue;
+    }
+    await buildImage(engine, name, ECO_DOCKERFILES[name], done);
+  }
+}
+
+/** Runs the tasks at most `limit` at a time: apt downloads overlap, dpkg does not starve. */
+async function limited(tasks, limit) {
+  const results = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const k = next++;
+      try { results[k] = { status: 'fulfilled', value: await tasks[k]() }; } catch (e) { results[k] = { status: 'rejected', reason: e }; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (!opts.host) throw new Fail('no engine given: pass --host unix:///path/docker.sock or set DOCKER_HOST (fixtures never go into the default engine)');
   if (/^unix:\/\/\/(var\/)?run\/docker\.sock$/.test(opts.host)) throw new Fail(`refusing to build fixtures into the default engine ${opts.host}: use the private test engine (node scripts/engine.mjs start)`);
   const engine = new Engine(opts.host);
-  const want = (k) => !opts.only || opts.only === k;
-  const wanted = FIXTURE_IMAGES.filter((n) => (/busybox/.test(n) ? want('busybox') : n.startsWith('debian') ? want('debian') || want('python') : want('python')));
+  const want = (k) => !opts.only || opts.only.has(k);
+  const ecoSets = Object.keys(ECOSYSTEM_IMAGES).filter(want);
+  const wanted = FIXTURE_IMAGES.filter((n) => (ECO_NAMES.has(n) ? ecoSets.some((k) => ECOSYSTEM_IMAGES[k].includes(n))
+    : /busybox/.test(n) ? want('busybox') : n.startsWith('debian') ? want('debian') || want('python') || ecoSets.length > 0 : want('python')));
   if (await engine.allCurrent(wanted)) {
     process.stdout.write(`fixtures ready in ${opts.host}: all present (${secs(Date.now() - t0)})\n`);
     return;
@@ -426,13 +581,17 @@ async function main() {
   const done = [];
   const tasks = [];
   if (want('busybox')) tasks.push(busyboxImage(engine, done));
-  if (want('debian') || want('python')) {
+  if (want('debian') || want('python') || ecoSets.length) {
     tasks.push((async () => {
       await debianImage(engine, done);
+      // Python first (the seed's tests), then the ecosystem chains two at a time.
       if (want('python')) {
         await buildImage(engine, 'python:3.12-slim', PYTHON_SLIM, done);
         await buildImage(engine, 'python:3.12', PYTHON_FULL, done);
       }
+      const eco = await limited(ecoSets.map((k) => () => ecosystemImages(engine, k, done)), 2);
+      const bad = eco.find((r) => r.status === 'rejected');
+      if (bad) throw bad.reason;
     })());
   }
   const results = await Promise.allSettled(tasks);

@@ -110,7 +110,8 @@ function workdirs(st: ParsedStage): string[] {
 }
 
 const MANIFEST = /^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|pyproject\.toml|setup\.(py|cfg)|poetry\.lock|Pipfile(\.lock)?|uv\.lock|package(-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|\.yarnrc(\.yml)?|\.npmrc|pnpm-lock\.yaml|pnpm-workspace\.yaml|go\.(mod|sum)|Cargo\.(toml|lock)|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties)$/;
-const COMPILED_SOURCE = /^(\.|\.\/|\*|src|cmd|pkg|internal|vendor|gradle|\.mvn|mvnw|gradlew|[\w.-]+\.(go|rs|java|kt|c|cc|cpp|h))\/?$/;
+// `crates/` holds a Rust workspace's path dependencies; `*.go`-style globs name sources too.
+const COMPILED_SOURCE = /^(\.|\.\/|\*|src|cmd|pkg|internal|vendor|crates|gradle|\.mvn|mvnw|gradlew|[\w.*-]+\.(go|rs|java|kt|c|cc|cpp|h))\/?$/;
 
 const base = (p: string): string => p.replace(/\/+$/, '').replace(/^.*\//, '');
 const isManifestCopy = (ins: ParsedInstruction): boolean => {
@@ -457,7 +458,16 @@ function planCompiled(c: Ctx): PlanResult {
       const kw = /^\S+/.exec(ins.text)![0];
       const rest = ins.text.slice(kw.length);
       const flagsEnd = /^(\s+--\S+)*/.exec(rest)![0].length;
-      builder.push({ lines: [`${kw}${rest.slice(0, flagsEnd)} CGO_ENABLED=0${rest.slice(flagsEnd)}`], comments: it.comments });
+      // The assignment goes right before each `go build`: in `go mod download && go build` a
+      // prefix on the whole RUN would only reach the first command and leave the binary dynamic.
+      const builds = segments(runCommand(ins)).filter((s) => prog(s) === 'go' && sub(s) === 'build').length;
+      const head = kw.length + flagsEnd;
+      const body = ins.text.slice(head);
+      const at = [...body.matchAll(/(?<![\w/.$-])go\s+build\b/g)];
+      const line = at.length === builds
+        ? ins.text.slice(0, head) + body.replace(/(?<![\w/.$-])go(?=\s+build\b)/g, 'CGO_ENABLED=0 go')
+        : `${kw}${rest.slice(0, flagsEnd)} CGO_ENABLED=0${rest.slice(flagsEnd)}`;
+      builder.push({ lines: [line], comments: it.comments });
       summary.push(`line ${ins.line}: go build runs with CGO_ENABLED=0 so the binary is static.`);
       continue;
     }

@@ -1,0 +1,3 @@
+module example.com/stagelens/hello
+
+go 1.19
