@@ -10,7 +10,8 @@ import { isSecretName } from '../core/secrets';
 import { AnalysisInputError } from '../engine/analyze';
 import { analyzeComposeServices, checkServiceBuild, loadComposeProject } from '../engine/compose';
 import { connectEngine, EndpointConfigError, EngineUnreachableError } from '../engine/connection';
-import { formatTable, makeMasker } from './analyze';
+import { secretMasker } from '../core/secrets';
+import { formatTable } from './analyze';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
 
 export const COMPOSE_USAGE = 'Usage: stagelens analyze --compose [FILE] [--compose FILE]... [--service NAME]... [--json]\n'
@@ -100,7 +101,7 @@ export async function runCompose(argv: string[], io: CliIO, signal: AbortSignal)
     throw e;
   }
   const allArgs = Object.assign({}, ...builds.map((b) => b.args)) as Record<string, string>;
-  const mask = makeMasker(allArgs);
+  const mask = secretMasker(allArgs);
   io.err(`Analyzing ${builds.length} service${builds.length === 1 ? '' : 's'} of ${project.files.map(rel).join(' + ')} on ${connection.endpoint} (${connection.source})`);
   let report: ComposeReport;
   try {

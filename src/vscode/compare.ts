@@ -14,7 +14,7 @@ import { readConfig } from './config';
 import { activeDockerfile, DOCKERFILE_SELECTOR, isDockerfile } from './documents';
 import { comparisonView, compareLenses } from './compareModel';
 import { explainError } from './model/errors';
-import { sameDockerfileText } from './model/lenses';
+import { sameDockerfileText } from '../core/hash';
 import type { StagePanel } from './panel';
 import type { AnalysisStore } from './store';
 

@@ -4,7 +4,7 @@ import { formatDelta, notableLines, stageDeltaLabel, type DiffReport } from '../
 import { formatBytes, type AnalysisReport } from '../core/report';
 import type { ComparisonView } from '../protocol';
 import { lineDiff } from './model/diff';
-import { sameDockerfileText } from './model/lenses';
+import { sameDockerfileText } from '../core/hash';
 import { summarize } from './model/stages';
 
 export function comparisonView(diff: DiffReport, before: { text: string; report: AnalysisReport }, after: { text: string; report: AnalysisReport }): ComparisonView {
