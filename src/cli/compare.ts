@@ -43,7 +43,9 @@ export async function readBase(p: ParsedArgs, dockerfile: string, signal: AbortS
   try {
     const r = await readAtRevision(dockerfile, rev ?? 'HEAD', signal);
     if (parseDockerfile(r.text).stages.length === 0) throw new UserError(`${r.path} at ${rev ?? 'HEAD'} has no FROM instruction, so there is nothing to compare with.`);
-    return { text: r.text, base: { kind: 'git', ref: rev ?? 'HEAD' } };
+    // A full commit id (what `git merge-base` prints) reads better shortened in tables.
+    const ref = rev ?? 'HEAD';
+    return { text: r.text, base: { kind: 'git', ref: /^[0-9a-f]{40}$/.test(ref) ? ref.slice(0, 12) : ref } };
   } catch (e) {
     if (e instanceof GitBaseError) throw new UserError(e.message);
     throw e;

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { DiffReport } from '../core/diff';
 import { parseDockerfile } from '../core/dockerfile/parse';
 import { GitBaseError, readAtRevision } from '../engine/git';
-import { formatBytes } from '../core/report';
+import { finalStage, formatBytes, type AnalysisReport } from '../core/report';
+import type { FinalImageFacts } from '../protocol';
 import { maskSecretsInText } from '../core/secrets';
 import { COMMANDS } from './commandIds';
 import { readConfig } from './config';
@@ -121,7 +122,7 @@ export class CompareController implements vscode.CodeLensProvider, vscode.Dispos
       });
       this.compared.set(doc.uri.toString(), { diff: result.diff, text });
       // The working copy's analysis feeds the usual lenses, tree and panel sections too.
-      this.store.set(doc.uri, { report: result.after, text, facts: null });
+      this.store.set(doc.uri, { report: result.after, text, facts: userFacts(result.after, text) });
       this.store.setComparison(doc.uri, comparisonView(result.diff, { text: baseText, report: result.before }, { text, report: result.after }));
       this.panel.show(doc.uri);
       const f = result.diff.final;
@@ -140,4 +141,13 @@ export class CompareController implements vscode.CodeLensProvider, vscode.Dispos
     this.changed.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
+}
+
+/** The final stage's USER, as the analyze flow records it (the image contents are not read here). */
+function userFacts(report: AnalysisReport, text: string): FinalImageFacts | null {
+  const fin = finalStage(report);
+  const stage = fin ? parseDockerfile(text).stages[fin.index] : undefined;
+  if (!stage) return null;
+  const users = stage.instructions.filter((i) => i.keyword === 'USER');
+  return { user: users.length ? users[users.length - 1]!.args : null, contentsKnown: false, compilers: [], packageManagers: [], shells: [] };
 }
