@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const repoRoot = join(__dirname, '..', '..');
 let hostPromise: Promise<string> | null = null;
-let fixturesDone = false;
+const fixturesDone = new Set<string>();
 
 export function testEngineHost(): Promise<string> {
   hostPromise ??= (async () => {
@@ -21,13 +21,15 @@ export function testEngineHost(): Promise<string> {
   return hostPromise;
 }
 
-/** Makes sure the fixture base images exist in the test engine (fast when they do). */
-export async function ensureFixtures(): Promise<string> {
+/** Makes sure the fixture base images exist in the test engine (fast when they do). `only` is a
+ *  `scripts/fixtures.mjs --only` list; the default is the seed's images (busybox, Debian, Python),
+ *  so a test that needs no ecosystem image never waits for their first build. */
+export async function ensureFixtures(only = 'busybox,debian,python'): Promise<string> {
   const host = await testEngineHost();
   const script = join(repoRoot, 'scripts', 'fixtures.mjs');
-  if (!fixturesDone && existsSync(script) && !process.env.STAGELENS_FIXTURES_READY) {
-    execFileSync(process.execPath, [script, '--host', host], { stdio: ['ignore', 'inherit', 'inherit'] });
-    fixturesDone = true;
+  if (!fixturesDone.has(only) && existsSync(script) && !process.env.STAGELENS_FIXTURES_READY) {
+    execFileSync(process.execPath, [script, '--host', host, '--only', only], { stdio: ['ignore', 'inherit', 'inherit'] });
+    fixturesDone.add(only);
   }
   return host;
 }
