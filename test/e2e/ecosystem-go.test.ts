@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../src/core/dockerfile/parse';
 import { formatBytes } from '../../src/core/report';
+import { ensureFixtures } from '../harness/engine';
 import { repoRoot, step, Session, T, engineHost } from './harness';
 import { stageImageSize } from './engine-images';
 
@@ -25,6 +26,7 @@ describe('Apply-and-measure on the Go example (code-server + Chromium)', { timeo
 
   before(async () => {
     host = await engineHost();
+    await ensureFixtures('go'); // golang:1.19 and the distroless runtime the rewrite picks
     dir = mkdtempSync(join(tmpdir(), 'stagelens-e2e-go-'));
     const ws = join(dir, 'go-example');
     cpSync(join(repoRoot, 'examples', 'go'), ws, { recursive: true });

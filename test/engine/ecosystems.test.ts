@@ -26,7 +26,7 @@ const suffix = `${process.pid}-${Date.now()}`;
 const sizes: Array<{ eco: string; before: number; after: number; runtime: string }> = [];
 
 before(async () => {
-  docker = new Dockerode(dockerodeOptionsFor(await ensureFixtures()));
+  docker = new Dockerode(dockerodeOptionsFor(await ensureFixtures('python,ecosystems')));
 });
 
 after(async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 const repoRoot = join(__dirname, '..', '..');
 let hostPromise: Promise<string> | null = null;
-let fixturesDone = false;
+const fixturesDone = new Set<string>();
 
 export function testEngineHost(): Promise<string> {
   hostPromise ??= (async () => {
@@ -32,24 +32,29 @@ function fixtureSets(): string[] | null {
 }
 
 /**
- * A skip reason when the test engine lacks the fixture set `kind` (`debian`, `python`), else
- * false — pass it as node:test's `skip` option.
+ * A skip reason when the test engine lacks the fixture set `kind`, else false — pass it as
+ * node:test's `skip` option.
  */
-export function fixturesSkip(kind: 'busybox' | 'debian' | 'python'): string | false {
+export function fixturesSkip(kind: string): string | false {
   const sets = fixtureSets();
   if (!sets || sets.includes(kind)) return false;
   return `needs the ${kind} fixture images; this engine (${process.env.STAGELENS_TEST_ENGINE ?? process.env.STAGELENS_TEST_DOCKER_HOST}) has only ${sets.join(', ')} (STAGELENS_TEST_FIXTURES)`;
 }
 
-/** Makes sure the fixture base images exist in the test engine (fast when they do). */
-export async function ensureFixtures(): Promise<string> {
+/**
+ * Makes sure the fixture base images exist in the test engine (fast when they do). `only` is a
+ * `scripts/fixtures.mjs --only` list; the default is the seed's images (busybox, Debian, Python),
+ * so a test that needs no ecosystem image never waits for their first build. On an engine that
+ * STAGELENS_TEST_FIXTURES narrows, only the sets it holds are asked for.
+ */
+export async function ensureFixtures(only = 'busybox,debian,python'): Promise<string> {
   const host = await testEngineHost();
   const script = join(repoRoot, 'scripts', 'fixtures.mjs');
-  if (!fixturesDone && existsSync(script) && !process.env.STAGELENS_FIXTURES_READY) {
-    const sets = fixtureSets();
-    const only = sets?.length === 1 ? ['--only', sets[0]!] : [];
-    execFileSync(process.execPath, [script, '--host', host, ...only], { stdio: ['ignore', 'inherit', 'inherit'] });
-    fixturesDone = true;
+  const sets = fixtureSets();
+  const wanted = sets ? only.split(',').filter((k) => sets.includes(k)).join(',') : only;
+  if (wanted && !fixturesDone.has(wanted) && existsSync(script) && !process.env.STAGELENS_FIXTURES_READY) {
+    execFileSync(process.execPath, [script, '--host', host, '--only', wanted], { stdio: ['ignore', 'inherit', 'inherit'] });
+    fixturesDone.add(wanted);
   }
   return host;
 }
