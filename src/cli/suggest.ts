@@ -2,9 +2,12 @@
 import { readdirSync, readFileSync, statSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDockerfile } from '../core/dockerfile/parse';
-import { SCHEMA_VERSION, formatBytes } from '../core/report';
+import { formatBytes } from '../core/report';
 import { analyzeDockerfile, RULES, type ContextInfo } from '../core/suggest';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
+
+// The findings JSON has its own shape; it did not change when the AnalysisReport went to 2.
+const FINDINGS_SCHEMA_VERSION = 1;
 
 /** Reads a Dockerfile or fails with one line (exit 2): missing, directory, binary, no FROM, parse problems. */
 export function readDockerfile(arg: string | undefined): { path: string; text: string } {
@@ -67,7 +70,7 @@ export async function run(argv: string[], io: CliIO, _signal: AbortSignal): Prom
   const contextDir = resolve(flag(args, 'context') ?? dirname(path));
   const findings = analyzeDockerfile(text, { disabledRules: disabled, contextFiles: contextInfo(contextDir) });
   if (hasFlag(args, 'json')) {
-    io.out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, dockerfile: path, findings }, null, 2));
+    io.out(JSON.stringify({ schemaVersion: FINDINGS_SCHEMA_VERSION, dockerfile: path, findings }, null, 2));
     return EXIT.ok;
   }
   if (findings.length === 0) { io.out(`${path}: no findings.`); return EXIT.ok; }
