@@ -4,7 +4,7 @@ import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import { finalStage, formatBytes, formatDuration, type AnalysisReport, type LayerReport, type StageReport } from '../src/core/report';
+import { engineLabel, finalStage, formatBytes, formatDuration, formatSizeWithPull, type AnalysisReport, type LayerReport, type StageReport } from '../src/core/report';
 import { isPanelState, type ComparisonView, type HostMessage, type PanelAction, type PanelState, type ProgressView } from '../src/protocol';
 import { baseLabel, filesystemLayers, splitBytes, stageLabel } from '../src/vscode/model/stages';
 import { renderLineDelta, renderStageDeltas } from './compare';
@@ -128,10 +128,10 @@ class StageLensApp extends LitElement {
               <span class="bar" aria-hidden="true">
                 <span class="bar-base" data-pct=${pct(base / max)}></span><span class="bar-added" data-pct=${pct(added / max)}></span>
               </span>
-              <span class="chart-size">${s.error ? 'failed' : formatBytes(s.sizeBytes)}</span>
+              <span class="chart-size">${s.error ? 'failed' : formatSizeWithPull(s.sizeBytes, s.pullSizeBytes)}</span>
             </div>`;
         })}
-        <p class="totals">Final image ${fin ? html`<strong>${formatBytes(fin.sizeBytes)}</strong>` : '—'} · ${r.stages.length} ${r.stages.length === 1 ? 'stage' : 'stages'} · analysis ${formatDuration(r.durationMs)} · ${r.engine.builder === 'buildkit' ? 'BuildKit' : 'classic builder'}${r.cancelled ? ' · cancelled' : ''}</p>
+        <p class="totals">Final image ${fin ? html`<strong>${formatSizeWithPull(fin.sizeBytes, fin.pullSizeBytes)}</strong>` : '—'} · ${r.stages.length} ${r.stages.length === 1 ? 'stage' : 'stages'} · analysis ${formatDuration(r.durationMs)} · <span class="engine">${engineLabel(r.engine)}</span>${r.cancelled ? ' · cancelled' : ''}</p>
       </section>
       ${fin ? this.renderFinal(r, fin) : nothing}
       ${r.stages.map((s) => this.renderStage(r, s, fin?.index === s.index))}
@@ -146,6 +146,7 @@ class StageLensApp extends LitElement {
         <h2>Final image: ${stageLabel(fin)}</h2>
         <dl>
           <dt>Size</dt><dd class="final-size">${formatBytes(fin.sizeBytes)}</dd>
+          ${typeof fin.pullSizeBytes === 'number' ? html`<dt>Pull size</dt><dd class="final-pull-size">${formatBytes(fin.pullSizeBytes)} compressed</dd>` : nothing}
           <dt>Layers</dt><dd>${filesystemLayers(fin).length}</dd>
           <dt>Based on</dt><dd>${baseLabel(r, fin)}</dd>
           <dt>User</dt><dd>${f?.user ?? 'root (no USER instruction)'}</dd>
@@ -166,7 +167,7 @@ class StageLensApp extends LitElement {
       <section class="stage ${isFinal ? 'final' : ''}" data-stage-index=${s.index} aria-label=${`Stage ${stageLabel(s)}`}>
         <h3 class="stage-heading" tabindex="-1">
           <span class="stage-name">${stageLabel(s)}</span>
-          <span class="stage-size">${s.error ? 'failed' : formatBytes(s.sizeBytes)}</span>
+          <span class="stage-size">${s.error ? 'failed' : formatSizeWithPull(s.sizeBytes, s.pullSizeBytes)}</span>
           <span class="muted">${s.error ? '' : `+${formatBytes(splitBytes(s).added)} over ${baseLabel(r, s)} · ${filesystemLayers(s).length} layers · ${formatDuration(s.buildMs)} · line ${s.line}`}</span>
         </h3>
         ${s.error ? html`<p class="error">${s.error.message}${s.error.line ? ` (line ${s.error.line})` : ''}</p>` : nothing}

@@ -3,7 +3,7 @@
 // a line per stage otherwise. Values of secret-looking build args never reach the output.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { formatBytes, formatDuration, finalStage, type AnalysisReport, type StageReport } from '../core/report';
+import { engineLabel, formatBytes, formatDuration, formatSizeWithPull, finalStage, type AnalysisReport, type StageReport } from '../core/report';
 import { parseDockerfile } from '../core/dockerfile/parse';
 import { isSecretName, MASK, secretMasker } from '../core/secrets';
 import { analyzeStages, type ProgressEvent } from '../engine/analyze';
@@ -34,16 +34,19 @@ export function formatTable(report: AnalysisReport): string {
       base,
       size: s.error ? '—' : formatBytes(s.sizeBytes),
       added: s.error ? '—' : `${(s.addedBytes ?? 0) >= 0 ? '+' : ''}${formatBytes(s.addedBytes)}`,
-      layers: s.error ? '—' : `${own.filter((l) => !l.empty).length}/${s.layers.length}`,
+      pull: s.error || typeof s.pullSizeBytes !== 'number' ? '—' : formatBytes(s.pullSizeBytes),
+      layers: s.error ? '—' : `${own.filter((l) => !l.empty).length}/${s.layers.filter((l) => !l.buildLabel).length}`,
       time: formatDuration(s.buildMs),
     };
   });
-  const head = { stage: 'STAGE', base: 'BASE', size: 'SIZE', added: 'ADDED', layers: 'LAYERS', time: 'TIME' };
+  const head = { stage: 'STAGE', base: 'BASE', size: 'SIZE', added: 'ADDED', pull: 'PULL', layers: 'LAYERS', time: 'TIME' };
+  // The pull (compressed) size only where the engine knows one: the containerd image store.
+  const showPull = report.stages.some((s) => !s.error && typeof s.pullSizeBytes === 'number');
   const all = [head, ...rows];
   const w = (k: keyof typeof head): number => Math.max(...all.map((r) => r[k].length));
   const lines = all.map((r) => [
     r.stage.padEnd(w('stage')), r.base.padEnd(w('base')), r.size.padStart(w('size')), r.added.padStart(w('added')),
-    r.layers.padStart(w('layers')), r.time.padStart(w('time')),
+    ...(showPull ? [r.pull.padStart(w('pull'))] : []), r.layers.padStart(w('layers')), r.time.padStart(w('time')),
   ].join('  ').trimEnd());
   const out = [...lines];
   for (const s of report.stages) {
@@ -51,11 +54,11 @@ export function formatTable(report: AnalysisReport): string {
   }
   const fin = finalStage(report);
   out.push('');
-  if (fin && !fin.error) out.push(`Final image: ${fin.tag ?? fin.imageId} — stage ${stageTitle(fin)}, ${formatBytes(fin.sizeBytes)}`);
+  if (fin && !fin.error) out.push(`Final image: ${fin.tag ?? fin.imageId} — stage ${stageTitle(fin)}, ${formatSizeWithPull(fin.sizeBytes, fin.pullSizeBytes)}`);
   else if (fin) out.push(`Final image: not built (stage ${stageTitle(fin)} failed)`);
-  out.push(`Layers: non-empty own layers / all layers; * marks the final stage.`);
+  out.push(`Layers: non-empty own layers / all layers; * marks the final stage.${showPull ? ' Sizes are unpacked; PULL is the compressed download.' : ''}`);
   const e = report.engine;
-  out.push(`Engine: ${e.endpoint} (${e.endpointSource ?? 'unknown source'}), Docker ${e.version}, API ${e.apiVersion}, ${e.builder === 'buildkit' ? 'BuildKit' : 'classic builder'}`);
+  out.push(`Engine: ${e.endpoint} (${e.endpointSource ?? 'unknown source'}), ${engineLabel(e)}, API ${e.apiVersion}`);
   if (report.contextBytes !== undefined) out.push(`Context: ${formatBytes(report.contextBytes)} sent · total ${formatDuration(report.durationMs)}`);
   if (report.cancelled) out.push('Cancelled before every stage was built.');
   return out.join('\n');

@@ -2,10 +2,13 @@
 import { readdirSync, readFileSync, statSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDockerfile } from '../core/dockerfile/parse';
-import { SCHEMA_VERSION, formatBytes } from '../core/report';
+import { formatBytes } from '../core/report';
 import { analyzeDockerfile, RULES, type ContextInfo } from '../core/suggest';
 import { sarifFor } from './sarif';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
+
+// The findings JSON has its own shape; it did not change when the AnalysisReport went to 2.
+const FINDINGS_SCHEMA_VERSION = 1;
 
 /** Reads a Dockerfile or fails with one line (exit 2): missing, directory, binary, no FROM, parse problems. */
 export function readDockerfile(arg: string | undefined): { path: string; text: string } {
@@ -71,7 +74,7 @@ export async function run(argv: string[], io: CliIO, _signal: AbortSignal): Prom
   const findings = analyzeDockerfile(text, { disabledRules: disabled, contextFiles: contextInfo(contextDir) });
   if (format === 'sarif') { io.out(JSON.stringify(sarifFor(findings, path), null, 2)); return EXIT.ok; }
   if (format === 'json') {
-    io.out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, dockerfile: path, findings }, null, 2));
+    io.out(JSON.stringify({ schemaVersion: FINDINGS_SCHEMA_VERSION, dockerfile: path, findings }, null, 2));
     return EXIT.ok;
   }
   if (findings.length === 0) { io.out(`${path}: no findings.`); return EXIT.ok; }

@@ -37,11 +37,16 @@ export function historyKeyword(createdBy: string, builder: BuilderKind): string 
   if (nop) return nop[1]!.toUpperCase();
   const kw = KEYWORD_RE.exec(s);
   if (kw) return kw[1]!;
-  if (builder === 'classic') return /^Imported from\b/.test(s) ? null : 'RUN';
+  // The classic builder and Buildah (Podman) write RUN as the bare command; BuildKit never does.
+  if (builder === 'classic' || builder === 'buildah') return /^Imported from\b/.test(s) ? null : 'RUN';
   return null;
 }
 
-/** The classic builder turns build-time labels into one more `LABEL` step at the end. */
+/**
+ * The labels Stage Lens puts on its builds, as history entries: the classic builder adds one
+ * `LABEL` step with all of them at the end; Buildah may add one `#(nop) LABEL` entry per label.
+ * They are ours, not the Dockerfile's, and never instructions.
+ */
 export function isBuildLabelEntry(createdBy: string): boolean {
   return /#\(nop\)\s*LABEL\s/.test(createdBy) && createdBy.includes(LABEL_PREFIX);
 }
@@ -204,19 +209,40 @@ export function vertexInstruction(df: ParsedDockerfile, stageNames: string[], ve
   return byText ? { stage: stage.index, ins: byText } : null;
 }
 
-/** Parses the classic builder's `Step 3/9 : RUN make` line. */
-export function parseClassicStep(line: string): { step: number; total: number; text: string } | null {
-  const m = /^Step (\d+)\/(\d+) : ([\s\S]*)$/.exec(line.trim());
-  return m ? { step: Number(m[1]), total: Number(m[2]), text: m[3]!.trim() } : null;
+export interface ClassicStep {
+  step: number;
+  total: number;
+  text: string;
+  /** Buildah numbers steps within a stage and prefixes `[k/N]`, k counting the stages it builds. */
+  buildahStage?: { position: number; count: number } | null;
+}
+
+/** Parses the classic builder's `Step 3/9 : RUN make` and Buildah's `[2/3] STEP 2/4: RUN make` lines. */
+export function parseClassicStep(line: string): ClassicStep | null {
+  const t = line.trim();
+  const m = /^Step (\d+)\/(\d+) : ([\s\S]*)$/.exec(t);
+  if (m) return { step: Number(m[1]), total: Number(m[2]), text: m[3]!.trim() };
+  const b = /^(?:\[(\d+)\/(\d+)\]\s+)?STEP (\d+)\/(\d+): ([\s\S]*)$/.exec(t);
+  if (!b) return null;
+  return { step: Number(b[3]), total: Number(b[4]), text: b[5]!.trim(), buildahStage: b[1] ? { position: Number(b[1]), count: Number(b[2]) } : null };
 }
 
 /**
  * The instruction a classic `Step k/M` belongs to: the classic builder numbers every
  * instruction of the file in order (global ARGs and FROMs included) up to the target stage.
+ * Buildah numbers within a stage (FROM is step 1), counting only the stages it builds: the
+ * stages of `df` that are not blank placeholders (classicBuildText), when their count agrees.
  */
-export function classicStepInstruction(df: ParsedDockerfile, step: { step: number; text: string }): ParsedInstruction | null {
-  const byStep = df.instructions[step.step - 1];
+export function classicStepInstruction(df: ParsedDockerfile, step: Pick<ClassicStep, 'step' | 'text' | 'buildahStage'>): ParsedInstruction | null {
   const kw = leadingKeyword(step.text);
+  if (step.buildahStage !== undefined) {
+    const built = df.stages.filter((s) => !(s.resolvedBaseImage === 'scratch' && s.instructions.length === 0));
+    const stage = step.buildahStage ? (built.length === step.buildahStage.count ? built[step.buildahStage.position - 1] : undefined) : built.length === 1 ? built[0] : undefined;
+    const byStep = stage ? [stage.from, ...stage.instructions][step.step - 1] : undefined;
+    if (byStep && byStep.keyword === kw) return byStep;
+    return matchByText(df.instructions.filter((i) => i.keyword !== 'FROM'), step.text);
+  }
+  const byStep = df.instructions[step.step - 1];
   if (byStep && byStep.keyword === kw) return byStep;
   return matchByText(df.instructions, step.text);
 }

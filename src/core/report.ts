@@ -2,9 +2,16 @@
 // Outside tools rely on the shape below (DESIGN.md); add fields, never rename or remove
 // them without bumping SCHEMA_VERSION.
 
-export const SCHEMA_VERSION = 1;
+// 2: sizes are unpacked sizes (sum of the layers' uncompressed sizes) on every image store;
+// `pullSizeBytes` (compressed content size), `engine.product` and `engine.store` are new;
+// `engine.builder` may be 'buildah' (Podman).
+export const SCHEMA_VERSION = 2;
 
-export type BuilderKind = 'buildkit' | 'classic';
+/** 'buildah': Podman's /build, which builds with Buildah whatever `version` asks for. */
+export type BuilderKind = 'buildkit' | 'classic' | 'buildah';
+
+/** Who answers on the endpoint: Docker Engine, or Podman's Docker-compatible service. */
+export type EngineProduct = 'docker' | 'podman';
 
 export interface EngineInfo {
   /** The endpoint used, e.g. `unix:///var/run/docker.sock`. */
@@ -19,6 +26,13 @@ export interface EngineInfo {
    * or `tar` (a tar body: the classic builder, or an engine without `/session`).
    */
   contextTransport?: 'session' | 'tar';
+  /** Docker Engine or Podman (from `GET /version` Components). */
+  product?: EngineProduct;
+  /**
+   * The image store: 'containerd' for Docker's containerd image store (snapshotters), else the
+   * graph driver (`overlay2`, `overlay` on Podman, `vfs`…); null when the engine did not say.
+   */
+  store?: string | null;
 }
 
 export interface LayerReport {
@@ -58,9 +72,16 @@ export interface StageReport {
   imageId: string | null;
   /** The deterministic tag Stage Lens gave the stage image, when it was built. */
   tag?: string | null;
+  /** Unpacked size: the sum of the layers' uncompressed sizes (history), on every image store. */
   sizeBytes: number | null;
+  /** Unpacked size of what FROM starts with (base image or base stage). */
   baseSizeBytes: number | null;
   addedBytes: number | null;
+  /**
+   * Compressed content size (what a pull downloads) where the engine knows it: the containerd
+   * image store on API ≥ 1.48. null/absent where unknown — never a guess.
+   */
+  pullSizeBytes?: number | null;
   buildMs: number;
   layers: LayerReport[];
   error: StageError | null;
@@ -96,6 +117,28 @@ export function formatBytes(bytes: number | null | undefined): string {
   while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
   const s = u === 0 ? String(Math.round(v)) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
   return `${neg ? '-' : ''}${s.replace(/\.0+$|(\.\d*?)0+$/, '$1')} ${units[u]}`;
+}
+
+/** A size, with the pull (compressed content) size beside it where the engine knows it: `170 MB · pull 61 MB`. */
+export function formatSizeWithPull(sizeBytes: number | null | undefined, pullSizeBytes: number | null | undefined): string {
+  const size = formatBytes(sizeBytes);
+  return typeof pullSizeBytes === 'number' && Number.isFinite(pullSizeBytes) && sizeBytes !== null && sizeBytes !== undefined ? `${size} · pull ${formatBytes(pullSizeBytes)}` : size;
+}
+
+const BUILDER_NAMES: Record<BuilderKind, string> = { buildkit: 'BuildKit', classic: 'classic builder', buildah: 'Buildah' };
+
+/** The builder as people call it: `BuildKit`, `classic builder`, `Buildah`. */
+export function builderName(builder: BuilderKind): string { return BUILDER_NAMES[builder] ?? builder; }
+
+/**
+ * The engine in one phrase: `Docker 28.5.2 (BuildKit, containerd image store)`,
+ * `Podman 4.3.1 (Buildah)`. Reports of schema 1 have no product: they came from Docker.
+ */
+export function engineLabel(engine: Pick<EngineInfo, 'version' | 'builder' | 'product' | 'store'>): string {
+  const product = engine.product === 'podman' ? 'Podman' : 'Docker';
+  const details = [builderName(engine.builder)];
+  if (engine.product !== 'podman' && engine.store === 'containerd') details.push('containerd image store');
+  return `${product} ${engine.version || '(unknown version)'} (${details.join(', ')})`;
 }
 
 /** Compact duration: `850 ms`, `14 s`, `2 min 5 s`. */

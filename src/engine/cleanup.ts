@@ -28,6 +28,14 @@ export async function listStageLensImages(docker: Dockerode): Promise<StageLensI
     }));
 }
 
+/**
+ * Whether a tag is in our `stagelens/…` repository. Podman lists tags fully qualified
+ * (`docker.io/stagelens/…`, `localhost/stagelens/…`); Docker lists them familiar.
+ */
+export function isStageLensTag(tag: string): boolean {
+  return /^(?:(?:docker\.io|localhost)\/)?stagelens\/[^/]+$/.test(tag);
+}
+
 export interface CleanUpOptions {
   /** Only images built from this Dockerfile path. */
   dockerfile?: string;
@@ -46,8 +54,8 @@ export async function cleanUpImages(docker: Dockerode, opts: CleanUpOptions = {}
     .filter((i) => !opts.dockerfile || i.dockerfile === opts.dockerfile)
     .filter((i) => !opts.keepHash || i.hash !== opts.keepHash);
   for (const img of mine) {
-    const ours = img.tags.filter((t) => t.startsWith('stagelens/'));
-    const others = img.tags.filter((t) => !t.startsWith('stagelens/'));
+    const ours = img.tags.filter(isStageLensTag);
+    const others = img.tags.filter((t) => !isStageLensTag(t));
     try {
       // Untagging the last tag deletes the image; tags of other tools are never touched.
       if (ours.length) for (const t of ours) await docker.getImage(t).remove({ noprune: false });

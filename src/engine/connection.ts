@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { EngineProduct } from '../core/report';
 
 export const DEFAULT_ENDPOINT = 'unix:///var/run/docker.sock';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -29,6 +30,32 @@ export interface EngineConnection {
   apiVersion: string;
   /** Whether the engine can build with BuildKit (`/build?version=2`). */
   buildkit: boolean;
+  /** Docker Engine, or Podman's compat service (whose /build is Buildah whatever is asked). */
+  product: EngineProduct;
+  /** 'containerd' for Docker's containerd image store, else the graph driver; null if unknown. */
+  store: string | null;
+}
+
+interface VersionAnswer { Version?: string; ApiVersion?: string; Os?: string; Components?: { Name?: string; Version?: string }[] }
+interface InfoAnswer { Driver?: string; DriverStatus?: [string, string][] | null }
+
+/** Podman names itself only in `GET /version` Components; its top-level fields mimic Docker's. */
+export function engineProductOf(v: VersionAnswer): { product: EngineProduct; version: string } {
+  const podman = (v.Components ?? []).find((c) => /^podman engine$/i.test(c.Name ?? ''));
+  if (podman) return { product: 'podman', version: String(podman.Version ?? v.Version ?? '') };
+  return { product: 'docker', version: String(v.Version ?? '') };
+}
+
+/**
+ * The image store from `GET /info`: with the containerd image store, `DriverStatus` carries
+ * `driver-type io.containerd.snapshotter.v1` (and `Driver` names the snapshotter, e.g.
+ * `overlayfs`); otherwise `Driver` is the graph driver.
+ */
+export function imageStoreOf(info: InfoAnswer | null): string | null {
+  if (!info) return null;
+  const status = Array.isArray(info.DriverStatus) ? info.DriverStatus : [];
+  if (status.some((kv) => Array.isArray(kv) && kv[0] === 'driver-type' && /^io\.containerd\.snapshotter\./.test(String(kv[1])))) return 'containerd';
+  return info.Driver ? String(info.Driver) : null;
 }
 
 export class EngineUnreachableError extends Error {
@@ -198,7 +225,7 @@ export function listEndpoints(opts: { env?: NodeJS.ProcessEnv; dockerConfigDir?:
   return out;
 }
 
-function apiAtLeast(v: string, min: string): boolean {
+export function apiAtLeast(v: string, min: string): boolean {
   const a = v.split('.').map(Number);
   const b = min.split('.').map(Number);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -226,17 +253,27 @@ export async function connectEngine(opts: { explicit?: string; timeoutMs?: numbe
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('Cancelled.');
     // The modem honours abortSignal by destroying the request, which covers an endpoint that
     // accepts the connection and then never answers.
+    const aborted = new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true }));
+    // Requests go without an API version prefix, so the engine answers in its own (current)
+    // version: engines 29.0–29.2 refuse clients that pin anything below 1.44.
     const v = await Promise.race([
-      (docker.version as unknown as (o: { abortSignal: AbortSignal }) => Promise<Dockerode.DockerVersion & { Os?: string }>).call(docker, { abortSignal: ctl.signal }),
-      new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true })),
+      (docker.version as unknown as (o: { abortSignal: AbortSignal }) => Promise<VersionAnswer>).call(docker, { abortSignal: ctl.signal }),
+      aborted,
     ]);
     const apiVersion = String(v.ApiVersion ?? '');
     const os = String(v.Os ?? 'linux');
-    if (apiVersion && !apiAtLeast(apiVersion, MIN_API_VERSION)) throw new EngineTooOldError(ep.url, ep.source, apiVersion, String(v.Version ?? ''));
+    const { product, version } = engineProductOf(v);
+    if (apiVersion && !apiAtLeast(apiVersion, MIN_API_VERSION)) throw new EngineTooOldError(ep.url, ep.source, apiVersion, version);
+    // The store decides what inspect `Size` means; an engine that cannot say still builds.
+    const info = await Promise.race([
+      (docker.info as unknown as (o: { abortSignal: AbortSignal }) => Promise<InfoAnswer>).call(docker, { abortSignal: ctl.signal }).catch(() => null),
+      aborted,
+    ]);
     return {
-      docker, endpoint: ep.url, source: ep.source, version: String(v.Version ?? ''), apiVersion,
-      // BuildKit through /build arrived with API 1.39 (Docker 18.09) and only for Linux engines.
-      buildkit: os === 'linux' && apiAtLeast(apiVersion, '1.39'),
+      docker, endpoint: ep.url, source: ep.source, version, apiVersion, product, store: imageStoreOf(info),
+      // BuildKit through /build arrived with API 1.39 (Docker 18.09) and only for Linux engines;
+      // Podman accepts version=2 and builds with Buildah anyway.
+      buildkit: product === 'docker' && os === 'linux' && apiAtLeast(apiVersion, '1.39'),
     };
   } catch (e) {
     if (e instanceof EngineTooOldError) throw e;

@@ -1,7 +1,7 @@
 // Sidebar: the active Dockerfile's stages, each expanding to its layers. Follows the active
 // editor; clicking a layer reveals its line.
 import * as vscode from 'vscode';
-import { formatBytes, formatDuration, type LayerReport, type StageReport } from '../core/report';
+import { formatBytes, formatDuration, formatSizeWithPull, type LayerReport, type StageReport } from '../core/report';
 import { COMMANDS } from './commandIds';
 import { activeDockerfile } from './documents';
 import { baseLabel, filesystemLayers, isFinal, stageLabel } from './model/stages';
@@ -57,7 +57,7 @@ export class StagesTreeProvider implements vscode.TreeDataProvider<Node>, vscode
       const item = new vscode.TreeItem(stageLabel(s), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `${node.uri.toString()}#stage${s.index}`;
       const n = filesystemLayers(s).length;
-      item.description = s.error ? 'failed' : `${formatBytes(s.sizeBytes)} · ${n} layers · ${formatDuration(s.buildMs)}${node.final ? ' · final' : ''}${node.stale ? ' (stale)' : ''}`;
+      item.description = s.error ? 'failed' : `${formatSizeWithPull(s.sizeBytes, s.pullSizeBytes)} · ${n} layers · ${formatDuration(s.buildMs)}${node.final ? ' · final' : ''}${node.stale ? ' (stale)' : ''}`;
       item.tooltip = s.error ? s.error.message : `FROM ${s.baseImage} (line ${s.line})`;
       item.iconPath = new vscode.ThemeIcon(s.error ? 'error' : node.final ? 'package' : 'layers');
       item.command = { command: COMMANDS.openPanel, title: 'Open in panel', arguments: [s.index, node.uri] };

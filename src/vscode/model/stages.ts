@@ -33,14 +33,18 @@ export function splitBytes(s: StageReport): { base: number; added: number } {
   return { base: Math.max(0, s.sizeBytes - added), added };
 }
 
-/** `builder · 812 MB (+690 MB over python:3.12) · 6 layers · 14 s` (the contract's FROM lens). */
+/**
+ * `builder · 812 MB (+690 MB over python:3.12) · 6 layers · 14 s` (the contract's FROM lens);
+ * where the engine knows the compressed size: `… (+690 MB over python:3.12) · pull 260 MB · …`.
+ */
 export function stageSummaryText(report: AnalysisReport, s: StageReport): string {
   const label = stageLabel(s);
   if (s.error) return `${label} · failed${s.error.line ? ` at line ${s.error.line}` : ''}: ${firstLine(s.error.message)}`;
   if (s.sizeBytes === null) return `${label} · not built`;
   const { added } = splitBytes(s);
   const n = filesystemLayers(s).length;
-  return `${label} · ${formatBytes(s.sizeBytes)} (+${formatBytes(added)} over ${baseLabel(report, s)}) · ${n} ${n === 1 ? 'layer' : 'layers'} · ${formatDuration(s.buildMs)}`;
+  const pull = typeof s.pullSizeBytes === 'number' ? ` · pull ${formatBytes(s.pullSizeBytes)}` : '';
+  return `${label} · ${formatBytes(s.sizeBytes)} (+${formatBytes(added)} over ${baseLabel(report, s)})${pull} · ${n} ${n === 1 ? 'layer' : 'layers'} · ${formatDuration(s.buildMs)}`;
 }
 
 export function summarize(report: AnalysisReport): ReportSummary {
