@@ -227,7 +227,8 @@ export async function openContextTransport(opts: ContextTransportOptions): Promi
         context: { sessionId: session.id },
         dockerfileName: dfName,
         bytes: () => mine.bytes,
-        end: () => { if (current === mine) current = null; onBytes?.(mine.bytes, true); },
+        // A cancelled build did not get its whole context: no "done" then.
+        end: () => { if (current === mine) current = null; if (!opts.signal?.aborted) onBytes?.(mine.bytes, true); },
       };
     },
     contextBytes: () => session.bytesSent(),
