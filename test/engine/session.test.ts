@@ -239,3 +239,30 @@ test('Docker 26.1 containerd store: the tar body fails with the build-context er
     try { await connection.docker.getImage(tag).remove(); } catch { /* not tagged */ }
   }
 });
+
+test('a different Dockerfile text in the same analysis is built as written (BuildKit does not re-sync within a session)', { timeout: 300_000 }, async (t) => {
+  for (const e of await engines()) {
+    await t.test(e.name, async () => {
+      const ctx = mkdtempSync(join(tmpdir(), 'sl-sess-'));
+      writeFileSync(join(ctx, 'f'), 'from-the-context');
+      const transport = await openContextTransport({ docker: e.connection.docker, builder: 'buildkit', contextDir: ctx, dockerfilePath: join(ctx, 'Dockerfile'), tarDockerfileName: 'Dockerfile' });
+      const tag = `stagelens-session-text:${nonce()}`;
+      try {
+        const outputs: string[] = [];
+        for (const word of [nonce(), nonce()]) {
+          const prepared = await transport.prepare(`FROM ${BUSYBOX}\nCOPY f /f\nRUN cat /f && echo ${word}\n`);
+          const logs: string[] = [];
+          const r = await runBuild({ docker: e.connection.docker, context: prepared.context, dockerfileName: prepared.dockerfileName, builder: 'buildkit', target: '', tag, labels: {}, network: 'none', onLog: (l) => logs.push(l.text) });
+          prepared.end();
+          assert.equal(r.error, null);
+          assert.match(logs.join(''), new RegExp(`from-the-context[\\s\\S]*${word}`));
+          outputs.push(word);
+        }
+        assert.equal(outputs.length, 2);
+      } finally {
+        transport.close();
+        try { await e.connection.docker.getImage(tag).remove(); } catch { /* not tagged */ }
+      }
+    });
+  }
+});
