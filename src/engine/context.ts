@@ -120,8 +120,8 @@ export interface PreparedContext {
 
 /**
  * The context of every build of one analysis. `session`: one BuildKit session serves all stage
- * builds (BuildKit then transfers unchanged files once); `tar`: a tar body per build (the classic
- * builder, and engines without `/session`).
+ * builds of one Dockerfile text (BuildKit syncs the context once per session and reuses it);
+ * `tar`: a tar body per build (the classic builder, and engines without `/session`).
  */
 export interface ContextTransport {
   readonly kind: 'session' | 'tar';
@@ -198,27 +198,42 @@ export async function openContextTransport(opts: ContextTransportOptions): Promi
   const contextTree = new DiskTree(contextDir, overlay);
 
   let current: { onBytes?: (total: number, done: boolean) => void; bytes: number } | null = null;
+  const start = (): Promise<BuildSession> => openSession({
+    docker: opts.docker, sharedKey: sharedKeyFor(contextDir), name: sessionName(contextDir), signal: opts.signal,
+    dirs: (name) => (name === 'context' ? contextTree : name === 'dockerfile' ? dockerfileTree : null),
+    onTransfer: (e) => { if (current && e.delta) { current.bytes += e.delta; current.onBytes?.(current.bytes, false); } },
+  });
   let session: BuildSession;
   try {
-    session = await openSession({
-      docker: opts.docker, sharedKey: sharedKeyFor(contextDir), name: sessionName(contextDir), signal: opts.signal,
-      dirs: (name) => (name === 'context' ? contextTree : name === 'dockerfile' ? dockerfileTree : null),
-      onTransfer: (e) => { if (current && e.delta) { current.bytes += e.delta; current.onBytes?.(current.bytes, false); } },
-    });
+    session = await start();
   } catch (e) {
     // Cancelled while opening: nothing will be built, the tar transport sends nothing.
     if (opts.signal?.aborted) return tarTransport(opts, 'cancelled');
     if (e instanceof SessionUnsupportedError) return tarTransport(opts, `the engine has no BuildKit session endpoint (${e.message})`);
     return tarTransport(opts, `the BuildKit session could not be opened (${(e as Error).message})`);
   }
-  let lastText: string | null = null;
+  let earlierBytes = 0;
+  let servedText: string | null = null;
+  let closed = false;
+  const tar = tarTransport(opts, null);
   return {
     kind: 'session',
     fallbackReason: null,
     prepare: async (dockerfileText, onBytes) => {
-      if (!session.isOpen()) throw new Error('The BuildKit session to the engine closed: check that the engine is running, then analyze again.');
-      if (dockerfileText !== lastText) {
-        lastText = dockerfileText;
+      // BuildKit keeps the first transfer of a local source for the rest of a session (a later
+      // build of the same session is not synced again, measured on 20.10 and 26.1), so another
+      // Dockerfile text needs a new session; the shared key keeps its transfer incremental.
+      // A session the engine dropped (restart) is opened again the same way.
+      if (!closed && (!session.isOpen() || (servedText !== null && dockerfileText !== servedText))) {
+        earlierBytes += session.bytesSent();
+        session.close();
+        try { session = await start(); } catch {
+          // Without a session this build gets a tar body; its result carries the engine's own error.
+          return tar.prepare(dockerfileText, onBytes);
+        }
+      }
+      if (dockerfileText !== servedText) {
+        servedText = dockerfileText;
         dfFiles.set(dfName, { data: Buffer.from(dockerfileText), mode: 0o644, modTime: nextTime() });
       }
       const mine = { onBytes, bytes: 0 };
@@ -227,10 +242,11 @@ export async function openContextTransport(opts: ContextTransportOptions): Promi
         context: { sessionId: session.id },
         dockerfileName: dfName,
         bytes: () => mine.bytes,
-        end: () => { if (current === mine) current = null; onBytes?.(mine.bytes, true); },
+        // A cancelled build did not get its whole context: no "done" then.
+        end: () => { if (current === mine) current = null; if (!opts.signal?.aborted) onBytes?.(mine.bytes, true); },
       };
     },
-    contextBytes: () => session.bytesSent(),
-    close: () => session.close(),
+    contextBytes: () => earlierBytes + session.bytesSent(),
+    close: () => { closed = true; session.close(); },
   };
 }
