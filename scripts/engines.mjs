@@ -413,15 +413,28 @@ async function stop(name) {
     return;
   }
   const pid = readPid(name);
-  if (!pid || !pidAlive(pid)) { say(`${name}: not running`); return; }
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (!pidAlive(pid)) { say(`${name}: stopped`); return; }
-    await new Promise((r) => setTimeout(r, 200));
+  if (!pid || !pidAlive(pid)) say(`${name}: not running`);
+  else {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    if (pidAlive(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } say(`${name}: killed`); } else say(`${name}: stopped`);
   }
-  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-  say(`${name}: killed`);
+  if (e.kind === 'podman') unmountBelow(join(rootBase, name));
+}
+
+/**
+ * Podman's storage keeps its overlay folder bind-mounted (and a build's `merged` mount) after
+ * the service exits; unmount what is left below the engine's own root, deepest first, so the
+ * data-root can be removed and nothing of ours stays mounted.
+ */
+function unmountBelow(dir) {
+  let mounts = [];
+  try { mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && (m === dir || m.startsWith(`${dir}/`))); } catch { return; }
+  for (const m of mounts.sort((a, b) => b.length - a.length)) {
+    const r = spawnSync('umount', ['-l', m], { encoding: 'utf8' });
+    if (r.status !== 0) say(`could not unmount ${m}: ${(r.stderr || '').trim()}`);
+  }
 }
 
 async function versions(json) {
