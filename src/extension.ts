@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { createAnalyzer, createSuggester } from './vscode/adapters';
 import { StageCodeActions } from './vscode/codeActions';
+import { ComposeFeature } from './vscode/compose';
 import { TREE_VIEW_ID } from './vscode/commandIds';
 import { registerCommands } from './vscode/commands';
 import { StageDiagnostics } from './vscode/diagnostics';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
   own(vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true }));
   own(new StageStatusBar(store));
   for (const d of registerCommands({ store, panel, analyzer, suggester, findings, output })) own(d);
+  own(new ComposeFeature(store, panel, output));
 }
 
 export function deactivate(): void {
