@@ -39,7 +39,7 @@ export function renderCompose(v: ComposeView, post: (m: ComposeWebviewMessage) =
           </tbody>
         </table>
       </section>
-      <section id="compose-services" class="compose-grid" aria-label="Services side by side">
+      <section id="compose-services" class="compose-grid" data-running=${v.running ? 'true' : 'false'} aria-label="Services side by side">
         ${v.services.map((s) => renderService(s, maxFinal, maxStage, v.running, post))}
       </section>
       <p class="totals">Sizes are unpacked image sizes (what the image takes on disk)${showPull ? '; pull is the compressed size a pull downloads' : ''}.${v.analysedAt ? ` Analysed ${new Date(v.analysedAt).toLocaleTimeString()}.` : ''}</p>`}
@@ -48,7 +48,7 @@ export function renderCompose(v: ComposeView, post: (m: ComposeWebviewMessage) =
 
 function renderService(s: ComposeServiceView, maxFinal: number, maxStage: number, running: boolean, post: (m: ComposeWebviewMessage) => void): TemplateResult {
   return html`
-    <article class="compose-card" data-service=${s.service} aria-label=${`Service ${s.service}`}>
+    <article class="compose-card" data-service=${s.service} data-final-bytes=${s.finalBytes ?? ''} aria-label=${`Service ${s.service}`}>
       <h3>${s.service}</h3>
       <p class="muted">${s.dockerfile}${s.target ? ` · target ${s.target}` : ''}${s.argCount ? ` · ${s.argCount} build ${s.argCount === 1 ? 'arg' : 'args'}` : ''}</p>
       ${s.error ? html`<p class="error">${s.error}</p>` : html`
