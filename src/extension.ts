@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { createAnalyzer, createSuggester } from './vscode/adapters';
 import { StageCodeActions } from './vscode/codeActions';
 import { CompareController } from './vscode/compare';
+import { ComposeFeature } from './vscode/compose';
 import { TREE_VIEW_ID } from './vscode/commandIds';
 import { registerCommands } from './vscode/commands';
 import { StageDiagnostics } from './vscode/diagnostics';
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
   own(new StageStatusBar(store));
   for (const d of registerCommands({ store, panel, analyzer, suggester, findings, output })) own(d);
   own(new CompareController(store, panel, output));
+  own(new ComposeFeature(store, panel, output));
 }
 
 export function deactivate(): void {

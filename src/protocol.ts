@@ -160,7 +160,8 @@ export type HostMessage =
   | { type: 'focusStage'; stageIndex: number }
   | ({ type: 'files/status'; stageIndex: number; imageId: string | null } & FilesStatus)
   | { type: 'files/page'; requestId: number; stageIndex: number; page: FilesPage }
-  | { type: 'files/error'; requestId: number; stageIndex: number; message: string };
+  | { type: 'files/error'; requestId: number; stageIndex: number; message: string }
+  | { type: 'compose'; compose: ComposeView | null };
 
 export interface FilesListRequest {
   type: 'files/list';
@@ -189,7 +190,8 @@ export type WebviewMessage =
   | { type: 'focusStage'; stageIndex: number }
   /** Analyse the stage image's layer contents (lazily; answered by files/status). */
   | { type: 'files/open'; stageIndex: number }
-  | FilesListRequest;
+  | FilesListRequest
+  | ComposeWebviewMessage;
 
 const MAX_LINE = 1_000_000;
 
@@ -274,7 +276,7 @@ function parseMessage(raw: unknown): WebviewMessage | null {
     case 'files/list':
       return parseFilesList(m, keys);
     default:
-      return null;
+      return parseComposeMessage(m, keys);
   }
 }
 
@@ -283,4 +285,69 @@ export function isPanelState(v: unknown): v is PanelState {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Record<string, unknown>;
   return 'report' in s && 'document' in s && typeof s.stale === 'boolean';
+}
+
+// --- Compose projects (the panel's compose view: services side by side) ---
+
+export interface ComposeStageView {
+  label: string;
+  sizeBytes: number | null;
+  /** Bytes the stage's own instructions added over its base. */
+  addedBytes: number | null;
+  final: boolean;
+  failed: boolean;
+}
+
+export interface ComposeServiceView {
+  service: string;
+  /** Dockerfile path relative to the context, or "dockerfile_inline". */
+  dockerfile: string;
+  target: string | null;
+  /** Number of build args passed (values are not sent to the webview). */
+  argCount: number;
+  sharedWith: string[];
+  finalLabel: string | null;
+  finalBytes: number | null;
+  /** Compressed (pull) size of the final image when the engine knows it. */
+  pullBytes: number | null;
+  buildMs: number;
+  stages: ComposeStageView[];
+  error: string | null;
+}
+
+export interface ComposeView {
+  fileName: string;
+  /** The compose files merged, as shown to the user (relative to the project folder). */
+  files: string[];
+  running: boolean;
+  /** e.g. "Building advanced-app (3/3)". */
+  progress: string | null;
+  /** null until the project was analysed. */
+  analysedAt: string | null;
+  services: ComposeServiceView[];
+}
+
+/** Compose service names as the compose-spec allows them. */
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export type ComposeWebviewMessage =
+  | { type: 'compose/analyze'; service: string | null }
+  | { type: 'compose/openService'; service: string }
+  | { type: 'compose/close' };
+
+/** Validates a compose-view message (called by parseWebviewMessage for `compose/*` types). */
+export function parseComposeMessage(m: Record<string, unknown>, keys: string[]): ComposeWebviewMessage | null {
+  const only = (...allowed: string[]): boolean => keys.every((k) => allowed.includes(k));
+  switch (m.type) {
+    case 'compose/analyze':
+      if (!only('type', 'service')) return null;
+      if (m.service === null || m.service === undefined) return { type: 'compose/analyze', service: null };
+      return typeof m.service === 'string' && SERVICE_NAME.test(m.service) ? { type: 'compose/analyze', service: m.service } : null;
+    case 'compose/openService':
+      return only('type', 'service') && typeof m.service === 'string' && SERVICE_NAME.test(m.service) ? { type: 'compose/openService', service: m.service } : null;
+    case 'compose/close':
+      return only('type') ? { type: 'compose/close' } : null;
+    default:
+      return null;
+  }
 }

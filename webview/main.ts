@@ -5,9 +5,10 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import { engineLabel, finalStage, formatBytes, formatDuration, formatSizeWithPull, type AnalysisReport, type LayerReport, type StageReport } from '../src/core/report';
-import { isPanelState, type ComparisonView, type HostMessage, type PanelAction, type PanelState, type ProgressView } from '../src/protocol';
+import { isPanelState, type ComparisonView, type ComposeView, type HostMessage, type PanelAction, type PanelState, type ProgressView } from '../src/protocol';
 import { baseLabel, filesystemLayers, splitBytes, stageLabel } from '../src/vscode/model/stages';
 import { renderLineDelta, renderStageDeltas } from './compare';
+import { renderCompose } from './compose';
 import { FilesController } from './files';
 import { loadState, post, saveState } from './vscodeApi';
 
@@ -21,6 +22,8 @@ function pct(fraction: number): string {
 class StageLensApp extends LitElement {
   private state: PanelState = EMPTY;
   private readonly files = new FilesController(this);
+  /** Set while the panel shows a compose project instead of the Dockerfile (webview/compose.ts). */
+  private compose: ComposeView | null = null;
 
   protected override createRenderRoot(): HTMLElement { return this; }
 
@@ -43,6 +46,7 @@ class StageLensApp extends LitElement {
     if (m.type === 'state') this.setPanelState(m.state);
     else if (m.type === 'progress') this.setPanelState({ ...this.state, progress: m.progress });
     else if (m.type === 'focusStage') void this.focusStage(m.stageIndex);
+    else if (m.type === 'compose') { this.compose = m.compose; this.requestUpdate(); }
     else this.files.handle(m);
   };
 
@@ -74,6 +78,7 @@ class StageLensApp extends LitElement {
   }
 
   protected override render(): TemplateResult {
+    if (this.compose) return renderCompose(this.compose, post);
     const s = this.state;
     const running = !!s.progress?.running;
     return html`

@@ -21,6 +21,7 @@ export function createAnalyzer(layerContents: LayerContentsCache): Analyzer {
         contextDir: opts.context,
         text: opts.text,
         stages: opts.target !== undefined ? [opts.target] : undefined,
+        target: opts.targetName,
         buildArgs: opts.buildArgs,
         builder: opts.builder,
         network: opts.network === 'default' ? undefined : opts.network,

@@ -12,6 +12,12 @@ export const COMMANDS = {
   selectEndpoint: 'stageLens.endpoint.select',
   revealLayer: 'stageLens.layer.reveal',
   compareHead: 'stageLens.compare.head',
+  // Compose projects (src/vscode/compose.ts registers these).
+  composeAnalyze: 'stageLens.compose.analyze',
+  composeAnalyzeService: 'stageLens.compose.analyzeService',
+  composeOpenDockerfile: 'stageLens.compose.openDockerfile',
+  composeShowComparison: 'stageLens.compose.showComparison',
+  composeUnbind: 'stageLens.compose.unbindDockerfile',
 } as const;
 
 export const PANEL_VIEW_TYPE = 'stageLens.panel';

@@ -8,6 +8,7 @@ import { maskSecretArgs, maskSecretsInText } from '../core/secrets';
 import { applyEdits, minimalLineEdits, type TextEdit } from '../core/refactor/edits';
 import type { FinalImageFacts } from '../protocol';
 import { COMMANDS } from './commandIds';
+import { bindingNetwork, serviceBindings } from './composeBindings';
 import { readConfig } from './config';
 import { toRange } from './diagnostics';
 import { activeDockerfile, isDockerfile, type FindingsCache } from './documents';
@@ -121,10 +122,13 @@ class Flows {
       void vscode.window.showInformationMessage('An analysis of this Dockerfile is already running. Use "Stage Lens: Cancel Analysis" to stop it.');
       return undefined;
     }
-    const cfg = readConfig(doc.uri);
+    // A Dockerfile opened from a compose service builds as that service does (composeBindings.ts).
+    const svc = serviceBindings.get(doc.uri);
+    const base = readConfig(doc.uri);
+    const cfg = svc ? { ...base, buildArgs: { ...base.buildArgs, ...svc.args }, network: bindingNetwork(svc, base.network) } : base;
     const text = doc.getText();
     const dockerfile = doc.uri.scheme === 'file' ? doc.uri.fsPath : path.join(this.contextFor(doc) ?? '', 'Dockerfile');
-    const context = this.contextFor(doc);
+    const context = svc?.context ?? this.contextFor(doc);
     if (!context) {
       store.end(doc.uri);
       void vscode.window.showErrorMessage('Save the Dockerfile into a folder first: the build context is the folder it is in.');
@@ -135,7 +139,7 @@ class Flows {
     let progressView = initialProgress(opts.target !== undefined ? `Building stage ${opts.target}` : 'Analyzing stages');
     store.setProgress(doc.uri, progressView);
     const argText = Object.entries(maskSecretArgs(cfg.buildArgs)).map(([k, v]) => `${k}=${v}`).join(' ');
-    output.appendLine(`[${new Date().toISOString()}] ${opts.titlePrefix ?? 'Analyze'} ${dockerfile} (context ${context}; endpoint ${cfg.endpoint || 'automatic'}; builder ${cfg.builder}; network ${cfg.network}${argText ? `; build args ${argText}` : ''})`);
+    output.appendLine(`[${new Date().toISOString()}] ${opts.titlePrefix ?? 'Analyze'} ${dockerfile} (context ${context}; endpoint ${cfg.endpoint || 'automatic'}; builder ${cfg.builder}; network ${cfg.network}${svc ? `; compose service ${svc.service}${svc.target ? ` target ${svc.target}` : ''}` : ''}${argText ? `; build args ${argText}` : ''})`);
 
     try {
       const report = await vscode.window.withProgress({
@@ -146,7 +150,7 @@ class Flows {
         token.onCancellationRequested(() => ctrl.abort());
         let lastMessage = '';
         return analyzer.analyze({
-          dockerfile, context, text, target: opts.target,
+          dockerfile, context, text, target: opts.target, targetName: svc?.target ?? undefined,
           buildArgs: cfg.buildArgs, builder: cfg.builder, network: cfg.network, endpoint: cfg.endpoint,
           signal: ctrl.signal,
           onProgress: (e) => {

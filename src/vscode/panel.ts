@@ -2,7 +2,7 @@
 // Dockerfile, restores after reload (serializer) and accepts only validated messages.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { parseWebviewMessage, type FilesListRequest, type HostMessage, type PanelAction, type PanelState, type WebviewMessage } from '../protocol';
+import { parseWebviewMessage, type ComposeView, type ComposeWebviewMessage, type FilesListRequest, type HostMessage, type PanelAction, type PanelState, type WebviewMessage } from '../protocol';
 import type { AnalysisReport } from '../core/report';
 import { readConfig } from './config';
 import type { LayerContentsCache } from './layerContents';
@@ -27,6 +27,9 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
   private readonly subscriptions: vscode.Disposable[] = [];
   private uri: vscode.Uri | undefined;
   private pendingFocus: number | undefined;
+  /** The compose view shown instead of the Dockerfile (src/vscode/compose.ts drives it). */
+  private compose: ComposeView | null = null;
+  onComposeMessage: ((m: ComposeWebviewMessage) => void) | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly store: AnalysisStore, private readonly layerContents: LayerContentsCache) {
     this.uri = activeDockerfile()?.uri;
@@ -101,7 +104,18 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
     ];
   }
 
+  /** Shows (or, with null, closes) the compose view; opens the panel when asked to reveal. */
+  showCompose(view: ComposeView | null, reveal = true): void {
+    this.compose = view;
+    if (view && reveal) this.show(undefined);
+    if (this.panel) this.panel.title = this.title();
+    this.post({ type: 'compose', compose: view });
+  }
+
+  get composeShown(): boolean { return this.compose !== null; }
+
   private follow(uri: vscode.Uri): void {
+    if (this.compose) this.showCompose(null, false);
     this.uri = uri;
     this.pendingFocus = undefined;
     if (this.panel) this.panel.title = this.title();
@@ -109,6 +123,7 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
   }
 
   private title(): string {
+    if (this.compose) return `Stage Lens: ${this.compose.fileName}`;
     return `Stage Lens: ${this.uri ? this.uri.path.split('/').pop() : 'no Dockerfile'}`;
   }
 
@@ -117,6 +132,12 @@ export class StagePanel implements vscode.Disposable, vscode.WebviewPanelSeriali
       case 'ready':
         this.postState();
         if (this.pendingFocus !== undefined) this.post({ type: 'focusStage', stageIndex: this.pendingFocus });
+        if (this.compose) this.post({ type: 'compose', compose: this.compose });
+        return;
+      case 'compose/analyze':
+      case 'compose/openService':
+      case 'compose/close':
+        this.onComposeMessage?.(msg);
         return;
       case 'revealLine':
         if (this.uri) await revealLines(this.uri, msg.line, msg.endLine, { strict: true });

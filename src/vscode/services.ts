@@ -19,6 +19,8 @@ export interface AnalyzeOptions {
   text: string;
   /** Only this stage (and what it needs); all stages when undefined. */
   target?: number;
+  /** A compose service's `build.target`: the stage that is the final image (and what it needs). */
+  targetName?: string;
   buildArgs: Record<string, string>;
   builder: 'auto' | 'buildkit' | 'classic';
   network: 'default' | 'none' | 'host';

@@ -47,6 +47,8 @@ export interface ComposeFile {
   /** Top-level `name:` (project name), when set. */
   name: string | null;
   services: ServiceSection[];
+  /** 1-based line of the top-level `services:` key. */
+  servicesLine: number;
   /** Not fatal: unset variables (Compose substitutes ""), features this reader skips. */
   warnings: string[];
 }
@@ -72,13 +74,14 @@ export function parseComposeFile(text: string, file: string, vars: Variables): C
   let name: string | null = null;
   let services: ServiceSection[] = [];
   let sawServices = false;
+  let servicesLine = 1;
   for (const [key, keyNode, value] of entries(ctx, root)) {
     if (key === 'name') name = scalarString(ctx, value, 'name');
-    else if (key === 'services') { sawServices = true; services = parseServices(ctx, value, lineOf(keyNode)); }
+    else if (key === 'services') { sawServices = true; servicesLine = lineOf(keyNode); services = parseServices(ctx, value, servicesLine); }
     else if (key === 'include') warnings.push(`${file}:${lineOf(keyNode)}: \`include:\` is not followed; analyse the included files with their own --compose.`);
   }
   if (!sawServices) throw new ComposeError('no top-level `services:` mapping, so there is nothing to build.', file, null, 'services');
-  return { file, name, services, warnings };
+  return { file, name, services, servicesLine, warnings };
 }
 
 interface Ctx { file: string; vars: Variables; doc: Document; lineOf: (n: Node | null | undefined) => number; warnings: string[] }
