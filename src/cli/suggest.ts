@@ -84,6 +84,9 @@ export async function run(argv: string[], io: CliIO, _signal: AbortSignal): Prom
     io.out(`${f.line}:${f.range.start.character + 1} ${f.id} ${f.message}${code}${est}`);
   }
   const fixable = findings.filter((f) => f.fix).length;
-  io.out(`${findings.length} finding${findings.length > 1 ? 's' : ''}${fixable ? `, ${fixable} with a fix (editor quick fix; \`stagelens refactor\` writes the multi-stage split)` : ''}.`);
+  // `stagelens refactor` writes the split only; naming it for other fixes sends users to a no-op.
+  const split = findings.some((f) => f.fix?.split);
+  const where = split ? 'editor quick fix; `stagelens refactor` writes the multi-stage split' : 'editor quick fix';
+  io.out(`${findings.length} finding${findings.length > 1 ? 's' : ''}${fixable ? `, ${fixable} with a fix (${where})` : ''}.`);
   return EXIT.ok;
 }

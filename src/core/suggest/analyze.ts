@@ -6,12 +6,16 @@ import { baseChain, parseDockerfile, type ParsedDockerfile, type ParsedInstructi
 import { dockerfileHash } from '../hash';
 import type { AnalysisReport } from '../report';
 import { eolOf } from '../refactor/edits';
-import { cacheNeeds, cleanupEditsFor, envPairs, forEachRun, mountEditFor, posIn, type CacheNeed } from '../refactor/mounts';
+import { cacheNeeds, cleanupEditsFor, mountEditFor, posIn, type CacheNeed } from '../refactor/mounts';
 import { refactorToMultiStage, splitPipArgs, type RefactorResult } from '../refactor/multistage';
 import { isBuildPackage, toolchainEstimate } from '../knowledge/packages';
 import { addNonRootUser, finalUser, isRootUser } from '../refactor/user';
 import { isToolchainImage, parseImageRef, slimFor } from '../knowledge/images';
 import { readPragmas, suppressed } from './pragmas';
+import { leftCaches, type CacheTool } from './caches';
+import { contentAdviceDoesNotApply, imageKind, userAdviceDoesNotApply, type ImageKind } from './kind';
+import { globalArgDefaults, resolveVars, walkChain } from './vars';
+import { layerWrites, onlyTrivialBefore, within, type LayerWrites } from './writes';
 import {
   commandWords, copyOperands, installedPackages, joinPath, nodeInstall, nodeInstallIsProduction, normalizePath,
   pipInstall, removedPaths, runCommand, runSegments,
@@ -41,6 +45,9 @@ interface Ctx {
   chainIns: ParsedInstruction[];
   buildkit: boolean;
   refactor: () => RefactorResult | null;
+  kind: ImageKind;
+  /** Variables, ENV and USER in effect before each instruction of the final chain. */
+  before: Map<ParsedInstruction, { vars: Map<string, string>; user: string | null }>;
 }
 
 const severityOf = (id: RuleId): Severity => RULES.find((r) => r.id === id)!.severity;
@@ -63,13 +70,14 @@ function splitFix(c: Ctx): Fix | undefined {
   // Asked once per finding: re-parsing the rewrite each time made 50 RUN lines take seconds.
   if (splitFixes.has(c)) return splitFixes.get(c);
   const r = c.refactor();
-  const fix = !r || !r.changed || parseDockerfile(r.text).stages.length < 2 ? undefined : { title: 'Split into a builder and a slim runtime stage', edits: r.edits };
+  const fix = !r || !r.changed || parseDockerfile(r.text).stages.length < 2 ? undefined : { title: 'Split into a builder and a slim runtime stage', edits: r.edits, split: true };
   splitFixes.set(c, fix);
   return fix;
 }
 const splitFixes = new WeakMap<Ctx, Fix | undefined>();
 
 function ruleBuildTools(c: Ctx, out: Draft[]): void {
+  if (contentAdviceDoesNotApply(c.kind)) return;
   for (const ins of c.chainIns) {
     if (ins.keyword !== 'RUN') continue;
     const cmd = cmdOf(ins);
@@ -88,19 +96,19 @@ function ruleBuildTools(c: Ctx, out: Draft[]): void {
 }
 
 function ruleDevDeps(c: Ctx, out: Draft[]): void {
-  let nodeEnv: string | null = null;
+  if (contentAdviceDoesNotApply(c.kind)) return;
   const pruned = (after: ParsedInstruction): boolean => c.chainIns.some((i) => i.keyword === 'RUN' && i.line > after.line
     && /\bnpm\s+prune\b|\bpnpm\s+prune\b|\byarn\s+install\b[^&;]*--production/.test(cmdOf(i)));
   for (const ins of c.chainIns) {
-    if (ins.keyword === 'ENV') for (const [k, v] of envPairs(ins)) if (k === 'NODE_ENV') nodeEnv = v;
-    if (ins.keyword === 'FROM') nodeEnv = null;
     if (ins.keyword !== 'RUN') continue;
+    // NODE_ENV reaches the RUN from ENV (itself possibly `$NODE_ENV` of an ARG default) or from an ARG.
+    const nodeEnv = c.before.get(ins)?.vars.get('NODE_ENV') ?? null;
     const what: string[] = [];
     for (const seg of segsOf(ins)) {
       const pa = pipInstall(seg);
       if (pa) { const { dev } = splitPipArgs(pa); const names = dev.filter((d) => !d.startsWith('-')); if (names.length) what.push(...names); }
       const ni = nodeInstall(seg);
-      if (ni && !nodeInstallIsProduction(ni, nodeEnv) && !pruned(ins)) what.push(`${ni.manager} devDependencies`);
+      if (ni && !isVersionProbe(ni.args) && !nodeInstallIsProduction(ni, nodeEnv) && !pruned(ins)) what.push(`${ni.manager} devDependencies`);
     }
     if (!what.length) continue;
     out.push({
@@ -113,6 +121,7 @@ function ruleDevDeps(c: Ctx, out: Draft[]): void {
 }
 
 function ruleFatBase(c: Ctx, out: Draft[]): void {
+  if (contentAdviceDoesNotApply(c.kind)) return;
   const root = c.chain[0]!;
   if (root.baseStage !== null) return;
   const s = slimFor(root.resolvedBaseImage);
@@ -140,28 +149,55 @@ function ruleFatBase(c: Ctx, out: Draft[]): void {
   });
 }
 
-const PM_HADOLINT: Record<CacheNeed['tool'], string | null> = { pip: 'DL3042', apt: 'DL3009', apk: 'DL3019', yarn: 'DL3060', npm: null, pnpm: null, go: null, cargo: null, maven: null };
+const PM_HADOLINT: Partial<Record<CacheTool, string>> = { pip: 'DL3042', apt: 'DL3009', apk: 'DL3019', yarn: 'DL3060' };
+const CLEANUP_HOW: Partial<Record<CacheTool, string>> = {
+  pip: 'pip install --no-cache-dir', apk: 'apk add --no-cache', apt: 'rm -rf /var/lib/apt/lists/* (or apt-get dist-clean) in the same RUN',
+  npm: 'npm cache clean --force in the same RUN', yarn: 'yarn cache clean in the same RUN', pnpm: 'pnpm store prune in the same RUN',
+  poetry: 'poetry install --no-cache', bun: 'bun install --no-cache', bundler: 'bundle install --no-cache or removing $GEM_HOME/cache in the same RUN',
+};
+const MOUNTABLE = new Set<CacheTool>(['pip', 'apt', 'apk', 'npm', 'yarn', 'pnpm', 'go', 'cargo', 'maven']);
+
+/** Edits that keep poetry's and bun's caches out of the layer (their own --no-cache switch). */
+function noCacheSwitchEdits(ins: ParsedInstruction, tool: CacheTool): Fix['edits'] {
+  if (ins.heredocs.length > 0 || ins.args.trim().startsWith('[')) return [];
+  const re = tool === 'poetry' ? /\bpoetry\s+(install|add)\b/ : tool === 'bun' ? /\bbun\s+(install|i|add)\b/ : null;
+  const m = re?.exec(ins.text);
+  if (!m) return [];
+  const p = posIn(ins, m.index + m[0].length);
+  return [{ range: { start: p, end: p }, newText: ' --no-cache' }];
+}
 
 function rulePmCache(c: Ctx, out: Draft[]): void {
-  const inChain = new Set(c.chain.map((s) => s.index));
   const eol = eolOf(c.text);
-  forEachRun(c.df, (ins, env, user) => {
-    if (!inChain.has(ins.stage)) return;
-    const needs = cacheNeeds(ins, env, user);
-    for (const tool of [...new Set(needs.map((n) => n.tool))]) {
-      const edits = c.buildkit ? [mountEditFor(ins, needs.filter((n) => n.tool === tool), eol, c.df.escapeChar)] : cleanupEditsFor(ins, new Set([tool]));
-      const how = c.buildkit ? 'a BuildKit cache mount' : ({ pip: 'pip --no-cache-dir', apk: 'apk add --no-cache', apt: 'rm -rf /var/lib/apt/lists/* in the same RUN', npm: 'npm cache clean --force', yarn: 'yarn cache clean' } as Record<string, string>)[tool] ?? 'cleaning it in the same RUN';
+  for (const ins of c.chainIns) {
+    if (ins.keyword !== 'RUN') continue;
+    const at = c.before.get(ins);
+    if (!at) continue;
+    const user = at.user;
+    const asRoot = isRootUser(user);
+    for (const left of leftCaches(ins, at.vars, user)) {
+      const tool = left.tool;
+      // A cache mount at root's cache path is the seed's fix; under another USER that path is not
+      // where the cache goes (and a root-owned mount is not writable), so clean up instead.
+      const mountable = c.buildkit && MOUNTABLE.has(tool) && (asRoot || !left.inHome);
+      const needs = mountable ? cacheNeeds(ins, new Map([...at.vars].filter(([k]) => k.startsWith('PIP_'))), null).filter((n) => n.tool === tool) : [];
+      let edits: Fix['edits'] = [];
+      if (needs.length) edits = [mountEditFor(ins, needs, eol, c.df.escapeChar)];
+      else if (tool === 'poetry' || tool === 'bun') edits = noCacheSwitchEdits(ins, tool);
+      else if (['pip', 'apk', 'apt', 'npm', 'yarn'].includes(tool)) edits = cleanupEditsFor(ins, new Set([tool as CacheNeed['tool']]));
+      const how = needs.length ? 'a BuildKit cache mount' : CLEANUP_HOW[tool] ?? 'a BuildKit cache mount';
+      const where = left.where.startsWith('~') ? `${left.where} (the home of USER ${user})` : left.where;
       out.push({
         id: 'pm-cache', span: spanOf(ins),
-        message: `${tool} leaves its cache in this layer; use ${how}.`,
-        rationale: c.buildkit
+        message: `${tool} leaves its cache in this layer (${where}); use ${how}.`,
+        rationale: needs.length
           ? 'Download caches are rebuilt on every change and stay in the image. A cache mount (RUN --mount=type=cache) keeps them between builds and out of the layer; no # syntax line is needed.'
-          : 'Without BuildKit, disable or remove the cache in the same RUN; deleting it in a later layer does not shrink the image.',
-        hadolint: PM_HADOLINT[tool], estimateBytes: tool === 'apt' ? 30_000_000 : null, concern: [ins.line],
-        fix: edits.length ? { title: c.buildkit ? `Add a cache mount for ${tool}` : `Keep the ${tool} cache out of the layer`, edits } : undefined,
+          : 'Disable or remove the cache in the same RUN; deleting it in a later layer does not shrink the image.',
+        hadolint: PM_HADOLINT[tool] ?? null, estimateBytes: tool === 'apt' ? 30_000_000 : null, concern: [ins.line],
+        fix: edits.length ? { title: needs.length ? `Add a cache mount for ${tool}` : `Keep the ${tool} cache out of the layer`, edits } : undefined,
       });
     }
-  });
+  }
 }
 
 function ruleNoRecommends(c: Ctx, out: Draft[]): void {
@@ -193,57 +229,90 @@ function ruleNoRecommends(c: Ctx, out: Draft[]): void {
   }
 }
 
+const DEL_PKG = (argv: string[]): { manager: 'apt' | 'apk' | 'yum' | 'pip'; names: string[] } | null => {
+  const p = argv[0]?.replace(/^.*\//, '') ?? '';
+  const names = (from: number): string[] => argv.slice(from).filter((a) => !a.startsWith('-'));
+  if (p === 'apk' && argv[1] === 'del') return { manager: 'apk', names: names(2) };
+  if ((p === 'apt-get' || p === 'apt') && ['purge', 'remove'].includes(argv[1] ?? '')) return { manager: 'apt', names: names(2) };
+  if ((p === 'yum' || p === 'dnf') && ['remove', 'erase'].includes(argv[1] ?? '')) return { manager: 'yum', names: names(2) };
+  if (/^pip\d?(\.\d+)?$/.test(p) && argv[1] === 'uninstall') return { manager: 'pip', names: names(2).map((n) => n.toLowerCase()) };
+  return null;
+};
+// Paths a build step is unlikely to have produced: removing them after `COPY . .` always wastes the copy.
+const SOURCE_ONLY = /^(\.git|\.github|tests?|spec|docs?|examples?|\.circleci|\.gitlab)$/;
+
 function ruleDeletedLater(c: Ctx, out: Draft[]): void {
   const wdBefore = new Map<ParsedInstruction, string>();
   for (const st of c.chain) {
     let wd = '/';
-    for (const ins of st.instructions) { wdBefore.set(ins, wd); if (ins.keyword === 'WORKDIR') wd = joinPath(wd, ins.args.trim()); }
+    for (const ins of st.instructions) {
+      wdBefore.set(ins, wd);
+      if (ins.keyword === 'WORKDIR') wd = joinPath(wd, resolveVars(ins.args.trim().replace(/^["']|["']$/g, ''), c.before.get(ins)?.vars ?? new Map()));
+    }
   }
   const list = c.chainIns.filter((i) => i.keyword !== 'FROM');
-  // What each instruction creates, computed once: the check below compares every removal with
-  // every earlier instruction.
-  const facts = list.map((prev) => {
-    if (prev.keyword === 'COPY' || prev.keyword === 'ADD') {
-      const ops = copyOperands(prev);
-      if (!ops) return null;
-      const dest = normalizePath(joinPath(wdBefore.get(prev) ?? '/', ops.dest));
-      const intoDir = ops.dest.endsWith('/') || ops.sources.length > 1;
-      const targets = intoDir ? ops.sources.map((s) => normalizePath(joinPath(dest, s.replace(/\/+$/, '').replace(/^.*\//, '')))) : [dest];
-      return { copy: true as const, targets, intoDir, cmd: '', aptLists: false };
-    }
-    if (prev.keyword === 'RUN') {
-      const cmd = cmdOf(prev);
-      const aptLists = /\bapt(-get)?\s+update\b/.test(cmd) && !/rm\s+(-\w+\s+)*\S*\/var\/lib\/apt\/lists/.test(cmd);
-      return { copy: false as const, targets: [], intoDir: false, cmd, aptLists };
-    }
-    return null;
-  });
+  const writes: (LayerWrites | null)[] = list.map((i) => layerWrites(i, wdBefore.get(i) ?? '/', c.before.get(i)?.vars ?? new Map()));
   list.forEach((ins, k) => {
     if (ins.keyword !== 'RUN') return;
+    const vars = c.before.get(ins)?.vars ?? new Map<string, string>();
     const wd = wdBefore.get(ins) ?? '/';
-    const removed = segsOf(ins).flatMap(removedPaths).map((p) => normalizePath(joinPath(wd, p))).filter((p) => p !== '/' && p.length > 1);
-    if (!removed.length) return;
-    const creators: ParsedInstruction[] = [];
-    const paths: string[] = [];
-    for (const p of removed) {
-      for (let j = 0; j < k; j++) {
-        const f = facts[j];
-        if (!f) continue;
-        const hit = f.copy
-          ? f.targets.some((t) => t === p || t.startsWith(p + '/') || (f.intoDir && p.startsWith(t + '/')))
-          : (p.length > 4 && f.cmd.includes(p)) || (f.aptLists && p.startsWith('/var/lib/apt/lists'));
-        if (hit) { const prev = list[j]!; if (!creators.includes(prev)) creators.push(prev); if (!paths.includes(p)) paths.push(p); }
+    const creators = new Set<ParsedInstruction>();
+    const what: string[] = [];
+    let chown = false;
+    const hit = (j: number, label: string): void => { creators.add(list[j]!); if (!what.includes(label)) what.push(label); };
+    runSegments(ins).forEach((seg, segIdx) => {
+      const { argv } = commandWords(seg);
+      const prog = argv[0]?.replace(/^.*\//, '') ?? '';
+      const abs = (p: string): string => normalizePath(joinPath(wd, resolveVars(p, vars)));
+      if (prog === 'rm') {
+        for (const p of removedPaths(seg).map(abs)) {
+          if (p === '/' || p.includes('$') || p.includes('*') && p.replace(/\/\*.*$/, '') === '') continue;
+          const target = p.replace(/\/\*$/, '');
+          for (let j = 0; j < k; j++) {
+            const w = writes[j];
+            if (!w) continue;
+            if (w.paths.some((x) => within(x, target) || (w.copied && within(target, x) && x !== '/'))) { hit(j, target); continue; }
+            if (w.contextDir && within(target, w.contextDir) && target !== w.contextDir) {
+              const first = target.slice(w.contextDir.length).split('/').filter(Boolean)[0] ?? '';
+              if (SOURCE_ONLY.test(first) || onlyTrivialBefore(ins, segIdx)) hit(j, target);
+            }
+          }
+        }
       }
-    }
-    if (!creators.length) return;
+      const del = DEL_PKG(argv);
+      if (del) {
+        for (let j = 0; j < k; j++) {
+          const w = writes[j];
+          for (const n of del.names) if (w?.packages.some((x) => x.manager === del.manager && x.name === n)) hit(j, `package ${n}`);
+        }
+      }
+      if ((prog === 'chown' || prog === 'chmod') && argv.some((a) => /^-[a-zA-Z]*R/.test(a) || a === '--recursive')) {
+        const operands = argv.slice(1).filter((a) => !a.startsWith('-'));
+        for (const p of operands.slice(1).map(abs)) {
+          for (let j = 0; j < k; j++) {
+            const w = writes[j];
+            if (w?.copied && (w.paths.some((x) => within(x, p)) || (w.contextDir !== null && within(w.contextDir, p)))) { hit(j, p); chown = true; }
+          }
+        }
+      }
+    });
+    if (!creators.size) return;
+    const lines = [...creators].map((x) => x.line).sort((a, b) => a - b);
     out.push({
       id: 'deleted-later', span: spanOf(ins),
-      message: `${paths.join(', ')} ${paths.length > 1 ? 'are' : 'is'} deleted here but created by line ${creators.map((x) => x.line).join(', ')}; the bytes stay in that layer.`,
-      rationale: 'Each instruction is a layer; deleting a file in a later layer only hides it. Remove it in the same RUN that creates it, or create it in a builder stage.',
-      hadolint: null, estimateBytes: null, concern: creators.map((x) => x.line),
+      message: chown
+        ? `${what.join(', ')} ${what.length > 1 ? 'are' : 'is'} changed here by a recursive chown/chmod over files from line ${lines.join(', ')}; every file is stored again in this layer.`
+        : `${what.join(', ')} ${what.length > 1 ? 'are' : 'is'} removed here but written by line ${lines.join(', ')}; the bytes stay in that layer.`,
+      rationale: chown
+        ? 'Changing ownership or mode in a later layer copies each file into the new layer, so the image holds them twice. Use COPY --chown/--chmod, or change them in the RUN that creates them.'
+        : 'Each instruction is a layer; deleting a file in a later layer only hides it. Remove it in the same RUN that creates it, leave it out with .dockerignore, or create it in a builder stage.',
+      hadolint: null, estimateBytes: null, concern: lines,
     });
   });
 }
+
+/** `yarn --version`, `npm install --help`: a probe, not an install. */
+const isVersionProbe = (args: string[]): boolean => args.some((a) => ['--version', '-v', '-V', '--help', '-h'].includes(a));
 
 function isDepInstall(seg: string): boolean {
   const pa = pipInstall(seg);
@@ -282,15 +351,40 @@ function ruleCopyBeforeDeps(c: Ctx, out: Draft[]): void {
   }
 }
 
+/** Stages a `FROM name-$VAR` could name (a variable that selects one of several stages). */
+function candidateBaseStages(c: Ctx, st: ParsedStage): ParsedStage[] {
+  if (st.baseStage !== null || !st.baseImage.includes('$')) return [];
+  const pattern = st.baseImage.replace(/[.*+?^()|[\]\\]/g, '\\$&').replace(/\\?\$\{[^}]*\}|\$[A-Za-z_]\w*/g, '.+');
+  const re = new RegExp(`^${pattern.replace(/\{|\}/g, '')}$`, 'i');
+  return c.df.stages.filter((s) => s.index < st.index && s.name !== null && re.test(s.name));
+}
+
 function ruleRootUser(c: Ctx, out: Draft[]): void {
   const u = finalUser(c.df);
   if (!isRootUser(u.user)) return;
+  if (u.ins) {
+    // hadolint DL3002: the last USER names root explicitly.
+    const edits = addNonRootUser(c.text, c.df);
+    out.push({
+      id: 'root-user', span: spanOf(u.ins),
+      message: `The final stage switches back to ${u.user}; the container runs as root.`,
+      rationale: 'A process running as root inside the container is root on any volume it mounts and one kernel bug away from the host. Switch to an unprivileged user after the steps that need root.',
+      hadolint: 'DL3002', estimateBytes: null, concern: [],
+      fix: edits.length && !userAdviceDoesNotApply(c.kind) ? { title: 'Run as a non-root user', edits } : undefined,
+    });
+    return;
+  }
+  if (userAdviceDoesNotApply(c.kind)) return;
+  // `FROM binary-$TARGETOS` selects a stage: its USER is inherited, not root.
+  const cands = candidateBaseStages(c, c.chain[0]!);
+  if (cands.length && cands.every((s) => s.instructions.some((i) => i.keyword === 'USER' && !isRootUser(i.args.trim())))) return;
+  if (cands.length) return; // unknown which stage; its user may be set there
   const edits = addNonRootUser(c.text, c.df);
   out.push({
-    id: 'root-user', span: spanOf(u.ins ?? c.final.from),
-    message: u.ins ? `The final stage switches back to ${u.user}; the container runs as root.` : 'The final stage runs as root (no USER).',
+    id: 'root-user', span: spanOf(c.final.from),
+    message: 'The final stage runs as root (no USER).',
     rationale: 'A process running as root inside the container is root on any volume it mounts and one kernel bug away from the host. Create an unprivileged user and switch to it.',
-    hadolint: 'DL3002', estimateBytes: null, concern: [],
+    hadolint: null, estimateBytes: null, concern: [],
     fix: edits.length ? { title: 'Run as a non-root user', edits } : undefined,
   });
 }
@@ -317,10 +411,14 @@ function ruleAddLocal(c: Ctx, out: Draft[]): void {
 }
 
 function ruleUntagged(c: Ctx, out: Draft[]): void {
+  const globals = globalArgDefaults(c.df);
   for (const st of c.df.stages) {
     if (st.baseStage !== null) continue;
     const img = st.resolvedBaseImage;
     if (!img || img === 'scratch' || img.includes('$')) continue;
+    // A variable without a default (TARGETOS, a --build-arg) decides the image: nothing to judge.
+    if (/\$\{?([A-Za-z_]\w*)/.test(st.baseImage) && [...st.baseImage.matchAll(/\$\{?([A-Za-z_]\w*)/g)].some((m) => !globals.get(m[1]!))) continue;
+    if (candidateBaseStages(c, st).length) continue;
     const { tag, digest } = parseImageRef(img);
     if (digest) continue;
     if (tag && tag !== 'latest') continue;
@@ -409,7 +507,10 @@ export function analyzeDockerfile(text: string, opts: AnalyzeOptions = {}): Find
   const chain = baseChain(df, final.index).map((i) => df.stages[i]!);
   const chainIns = chain.flatMap((s) => [s.from, ...s.instructions]);
   let memo: RefactorResult | null | undefined;
+  const before = new Map<ParsedInstruction, { vars: Map<string, string>; user: string | null }>();
+  walkChain(df, final.index, (ins, st) => { before.set(ins, { vars: new Map(st.vars), user: st.user }); });
   const c: Ctx = {
+    kind: imageKind(df), before,
     text: df.text === text ? text : df.text, df, final, chain, chainIns, buildkit: opts.buildkit !== false,
     refactor: () => {
       if (memo === undefined) { try { memo = df.stages.length === 1 ? refactorToMultiStage(text) : null; } catch { memo = null; } }

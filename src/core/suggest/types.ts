@@ -14,6 +14,8 @@ export interface Fix {
   title: string;
   /** Edits against the original text; apply them together. */
   edits: TextEdit[];
+  /** The multi-stage split (what `stagelens refactor` writes), rather than an edit in place. */
+  split?: boolean;
 }
 
 export interface Finding {
