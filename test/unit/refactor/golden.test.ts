@@ -19,10 +19,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.Dockerfile')).sor
     const input = readFileSync(join(dir, file), 'utf8');
     const r = refactorToMultiStage(input);
     const expectedPath = join(dir, `${name}.expected`);
-    // A missing expected file is a failure, never written here: review a new rewrite, then
-    // write it once with UPDATE_GOLDEN=1.
     if (process.env.UPDATE_GOLDEN) writeFileSync(expectedPath, r.text);
-    assert.ok(existsSync(expectedPath), `${name}.expected is missing: review the rewrite and create it with UPDATE_GOLDEN=1`);
+    // A missing expected file is a failure, not a new baseline: review it with UPDATE_GOLDEN=1.
+    assert.ok(existsSync(expectedPath), `${name}.expected is missing; run with UPDATE_GOLDEN=1 and review it`);
     assert.equal(r.text, readFileSync(expectedPath, 'utf8'));
     assert.equal(r.ecosystem, expectedEcosystem[name], 'ecosystem');
     assert.equal(r.changed, true);
