@@ -96,9 +96,15 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
 
     emit({ type: 'stage-start', stage: idx, name: stage.name, builder, position: pos + 1, count: plan.selected.length });
     const before = await inspectImage(conn.docker, tag);
-    const out = await buildStage({ plan, conn, stage: idx, tag, builder, builderChosen: want !== 'auto', network: opts.network, signal: opts.signal, emit });
-    builder = out.builder;
-    report.engine.builder = builder;
+    let out = await buildStage({ plan, conn, stage: idx, tag, builder, network: opts.network, signal: opts.signal, emit });
+    // The engine may claim BuildKit through its API version yet have it switched off.
+    if (want === 'auto' && out.buildkitUnavailable) {
+      builder = 'classic';
+      report.engine.builder = builder;
+      const firstMs = out.buildMs;
+      out = await buildStage({ plan, conn, stage: idx, tag, builder, network: opts.network, signal: opts.signal, emit });
+      out.buildMs += firstMs;
+    }
     sr.buildMs = out.buildMs;
     contextBytes ??= out.contextBytes;
     const { result } = out;

@@ -2,6 +2,7 @@
 // and turns the builder's progress (BuildKit vertexes, classic/Buildah step lines) into
 // progress events and per-instruction timings. What the result means (failure, measurement)
 // is decided by the caller.
+import type { Readable } from 'node:stream';
 import { parseDockerfile, stageClosure, type ParsedDockerfile } from '../core/dockerfile/parse';
 import { classicBuildText, classicStepInstruction, parseClassicStep, vertexInstruction, type StepTiming } from '../core/layermap';
 import type { BuilderKind, StageError } from '../core/report';
@@ -20,14 +21,32 @@ export type ProgressEvent =
   | { type: 'log'; stage: number; vertex: string | null; line: number | null; stream: number; text: string }
   | { type: 'classic'; stage: number; text: string; line: number | null; cached: boolean };
 
+/** The build context of one build, ready to send; `end` releases it once the build is over. */
+export interface PreparedContext { body: Readable; dockerfileName: string; bytes(): number; end?(): void }
+
+/**
+ * Makes the context for one build from the Dockerfile text to build. The one place the
+ * transport is chosen: a tar body per build here; a BuildKit session can take its place.
+ */
+export type ContextPreparer = (dockerfileText: string, onBytes: (bytes: number, done: boolean) => void) => PreparedContext | Promise<PreparedContext>;
+
+/** The tar-body transport: context folder + Dockerfile text, streamed as the /build body. */
+export function tarContext(plan: Pick<AnalysisPlan, 'contextDir' | 'dockerfileName'>): ContextPreparer {
+  return (dockerfileText, onBytes) => {
+    const ctx = createBuildContext({ contextDir: plan.contextDir, dockerfileText, dockerfileName: plan.dockerfileName, onBytes: (n) => onBytes(n, false) });
+    ctx.stream.on('end', () => onBytes(ctx.bytes(), true));
+    return { body: ctx.stream, dockerfileName: plan.dockerfileName, bytes: () => ctx.bytes() };
+  };
+}
+
 export interface StageBuildInput {
   plan: AnalysisPlan;
   conn: EngineConnection;
   stage: number;
   tag: string;
   builder: BuilderKind;
-  /** Whether the builder was the user's choice (no fallback) or ours. */
-  builderChosen: boolean;
+  /** Where the context comes from (default: a tar body per build). */
+  prepare?: ContextPreparer;
   network?: string;
   signal?: AbortSignal;
   emit: (e: ProgressEvent) => void;
@@ -35,8 +54,8 @@ export interface StageBuildInput {
 
 export interface StageBuildOutcome {
   result: BuildResult;
-  /** The builder that ran (classic when BuildKit turned out to be switched off). */
-  builder: BuilderKind;
+  /** The engine claims BuildKit but has it switched off: the caller may retry with classic. */
+  buildkitUnavailable: boolean;
   timings: Map<number, StepTiming>;
   /** The line of the instruction that failed, when the builder said. */
   failLine: number | null;
@@ -67,31 +86,29 @@ function fromLineOf(df: ParsedDockerfile, stages: number[], image: string): numb
 }
 
 export async function buildStage(input: StageBuildInput): Promise<StageBuildOutcome> {
-  const { plan, conn, stage: idx, tag, emit } = input;
-  const { df, buildArgs, dockerfileName } = plan;
+  const { plan, conn, stage: idx, tag, emit, builder } = input;
+  const { df, buildArgs } = plan;
   const stage = df.stages[idx]!;
-  let builder = input.builder;
   const t0 = Date.now();
-  for (;;) {
-    // The classic builder (and Buildah) get a text without the stages this target does not
-    // need; "Step k/M" numbers then refer to that text (same lines, fewer instructions).
-    const stepDf = builder === 'buildkit' ? null : parseDockerfile(classicBuildText(df, new Set(stageClosure(df, idx))), buildArgs);
-    let lastReported = 0;
-    const ctx = createBuildContext({
-      contextDir: plan.contextDir, dockerfileText: stepDf ? stepDf.text : plan.buildText, dockerfileName,
-      onBytes: (n) => { if (n - lastReported >= 1 << 20) { lastReported = n; emit({ type: 'context', stage: idx, bytes: n, done: false }); } },
-    });
-    ctx.stream.on('end', () => emit({ type: 'context', stage: idx, bytes: ctx.bytes(), done: true }));
-    const timings = new Map<number, StepTiming>();
-    const classic = { current: null as { line: number; start: number } | null };
-    const vertexLine = new Map<string, number | null>();
-    const seen = new Map<string, BuildkitVertex>();
-    const lineOfVertex = (v: BuildkitVertex): number | null => {
-      if (!vertexLine.has(v.digest)) vertexLine.set(v.digest, vertexInstruction(df, plan.buildNames, v.name)?.ins.line ?? null);
-      return vertexLine.get(v.digest)!;
-    };
-    const result = await runBuild({
-      docker: conn.docker, body: ctx.stream, dockerfileName, builder, target: plan.buildNames[idx]!, tag,
+  // The classic builder (and Buildah) get a text without the stages this target does not
+  // need; "Step k/M" numbers then refer to that text (same lines, fewer instructions).
+  const stepDf = builder === 'buildkit' ? null : parseDockerfile(classicBuildText(df, new Set(stageClosure(df, idx))), buildArgs);
+  let lastReported = 0;
+  const ctx = await (input.prepare ?? tarContext(plan))(stepDf ? stepDf.text : plan.buildText, (n, done) => {
+    if (done || n - lastReported >= 1 << 20) { lastReported = n; emit({ type: 'context', stage: idx, bytes: n, done }); }
+  });
+  const timings = new Map<number, StepTiming>();
+  const classic = { current: null as { line: number; start: number } | null };
+  const vertexLine = new Map<string, number | null>();
+  const seen = new Map<string, BuildkitVertex>();
+  const lineOfVertex = (v: BuildkitVertex): number | null => {
+    if (!vertexLine.has(v.digest)) vertexLine.set(v.digest, vertexInstruction(df, plan.buildNames, v.name)?.ins.line ?? null);
+    return vertexLine.get(v.digest)!;
+  };
+  let result: BuildResult;
+  try {
+    result = await runBuild({
+      docker: conn.docker, body: ctx.body, dockerfileName: ctx.dockerfileName, builder, target: plan.buildNames[idx]!, tag,
       labels: { [LABELS.managed]: 'true', [LABELS.dockerfile]: plan.dockerfilePath, [LABELS.stage]: stage.name ?? String(idx), [LABELS.hash]: plan.hash },
       buildArgs, network: input.network, signal: input.signal,
       onVertex: (v) => {
@@ -120,27 +137,28 @@ export async function buildStage(input: StageBuildInput): Promise<StageBuildOutc
         emit({ type: 'classic', stage: idx, text: s, line: classic.current?.line ?? null, cached: classic.current ? !!timings.get(classic.current.line)?.cached : false });
       },
     });
-    if (!input.builderChosen && builder === 'buildkit' && !result.aborted && isBuildkitUnavailable(result.error)) {
-      builder = 'classic';
-      continue;
-    }
-    let failLine: number | null = null;
-    let missingBase: MissingBase | null = null;
-    if (builder === 'buildkit') {
-      for (const v of result.vertexes.values()) {
-        const missing = missingBaseOfVertex(v.name, v.error);
-        if (missing && !missingBase) missingBase = { image: missing, line: fromLineOf(df, stageClosure(df, idx), missing) };
-        const line = lineOfVertex(v);
-        if (line === null) continue;
-        const dur = v.started && v.completed ? v.completed - v.started : null;
-        timings.set(line, { cached: v.cached, durationMs: dur });
-        if (v.error && failLine === null) failLine = line;
-      }
-    } else if (result.error && classic.current) {
-      failLine = classic.current.line;
-      const from = df.stages.find((x) => x.line === failLine);
-      if (from && from.baseStage === null) missingBase = { image: from.resolvedBaseImage, line: from.line };
-    }
-    return { result, builder, timings, failLine, missingBase, contextBytes: ctx.bytes(), buildMs: Date.now() - t0 };
+  } finally {
+    ctx.end?.();
   }
+  let failLine: number | null = null;
+  let missingBase: MissingBase | null = null;
+  if (builder === 'buildkit') {
+    for (const v of result.vertexes.values()) {
+      const missing = missingBaseOfVertex(v.name, v.error);
+      if (missing && !missingBase) missingBase = { image: missing, line: fromLineOf(df, stageClosure(df, idx), missing) };
+      const line = lineOfVertex(v);
+      if (line === null) continue;
+      const dur = v.started && v.completed ? v.completed - v.started : null;
+      timings.set(line, { cached: v.cached, durationMs: dur });
+      if (v.error && failLine === null) failLine = line;
+    }
+  } else if (result.error && classic.current) {
+    failLine = classic.current.line;
+    const from = df.stages.find((x) => x.line === failLine);
+    if (from && from.baseStage === null) missingBase = { image: from.resolvedBaseImage, line: from.line };
+  }
+  return {
+    result, buildkitUnavailable: builder === 'buildkit' && !result.aborted && isBuildkitUnavailable(result.error),
+    timings, failLine, missingBase, contextBytes: ctx.bytes(), buildMs: Date.now() - t0,
+  };
 }
