@@ -240,7 +240,7 @@ export function classicStepInstruction(df: ParsedDockerfile, step: Pick<ClassicS
     const stage = step.buildahStage ? (built.length === step.buildahStage.count ? built[step.buildahStage.position - 1] : undefined) : built.length === 1 ? built[0] : undefined;
     const byStep = stage ? [stage.from, ...stage.instructions][step.step - 1] : undefined;
     if (byStep && byStep.keyword === kw) return byStep;
-    return matchByText(df.instructions.filter((i) => i.keyword !== 'FROM'), step.text);
+    return matchByText(df.instructions, step.text);
   }
   const byStep = df.instructions[step.step - 1];
   if (byStep && byStep.keyword === kw) return byStep;

@@ -138,6 +138,21 @@ test('renders every stage with the contract hooks, under the CSP, with content a
   await page.close();
 });
 
+test('containerd store: the pull size sits beside each size where known, and the engine line names product, builder and store', { skip, timeout: 60_000 }, async () => {
+  const page = await openPanel();
+  const stages = analysis.stages.map((st, i) => ({ ...st, pullSizeBytes: i === 1 ? 61_000_000 : null }));
+  const r = { ...analysis, schemaVersion: 2, stages, engine: { ...analysis.engine, version: '28.5.2', product: 'docker' as const, store: 'containerd' } };
+  await send(page, { type: 'state', state: { ...state, report: r } });
+  await page.locator('[data-stage-index="1"]').waitFor();
+  const text = async (sel: string): Promise<string> => ((await page.locator(sel).first().textContent()) ?? '').replace(/\s+/g, ' ');
+  assert.match(await text('[data-stage-index="1"]'), /150 MB · pull 61 MB/);
+  assert.doesNotMatch(await text('[data-stage-index="0"]'), /pull/, 'no pull size where the engine gave none');
+  assert.match(await text('[data-chart-stage="1"]'), /150 MB · pull 61 MB/);
+  assert.match(await text('#final-summary'), /Pull size\s*61 MB compressed/);
+  assert.match(await text('.totals'), /Docker 28\.5\.2 \(BuildKit, containerd image store\)/);
+  await page.close();
+});
+
 test('layer rows work by click and by keyboard alone', { skip, timeout: 60_000 }, async () => {
   const page = await openPanel();
   await send(page, { type: 'state', state });

@@ -98,7 +98,8 @@ for (const builder of ['buildkit', 'classic'] as const) {
       assert.equal(s.addedBytes, s.sizeBytes! - s.baseSizeBytes!);
       if (knowsPullSize(connection)) {
         assert.equal(typeof s.pullSizeBytes, 'number', `stage ${s.index} has a pull size on the containerd store`);
-        assert.ok(s.pullSizeBytes! > 0 && s.pullSizeBytes! < s.sizeBytes!, `pull ${s.pullSizeBytes} below unpacked ${s.sizeBytes}`);
+        // Not always below the unpacked size: a base loaded from `docker save` keeps its layer uncompressed.
+        assert.ok(s.pullSizeBytes! > 0, `stage ${s.index} pull ${s.pullSizeBytes}`);
       } else {
         assert.equal(s.pullSizeBytes, null, 'no pull size where the engine does not know one');
       }
@@ -213,7 +214,7 @@ test('buildkit: RUN --mount=type=cache works without a # syntax line and the cac
   const n = nonce();
   const text = [
     `FROM ${BUSYBOX} AS writer`,
-    `RUN --mount=type=cache,target=/cache,id=sl-${n} echo ${n} > /cache/n`,
+    `RUN --mount=type=cache,target=/cache,id=sl-${n} echo ${n} > /cache/n && head -c 1000000 /dev/zero > /cache/big`,
     `FROM ${BUSYBOX} AS reader`,
     `RUN --mount=type=cache,target=/cache,id=sl-${n} cp /cache/n /n && test -s /n`,
     '',
@@ -222,7 +223,8 @@ test('buildkit: RUN --mount=type=cache works without a # syntax line and the cac
   const report = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, connection, builder: 'buildkit', network: 'none' });
   for (const s of report.stages) assert.equal(s.error, null, s.error?.message);
   assert.deepEqual(report.stages.map((s) => s.layers.filter((l) => !l.fromBase).map((l) => l.line)), [[2], [4]]);
-  assert.ok(report.stages[0]!.addedBytes! < 100, 'cache contents stay out of the image');
+  // The 1 MB in the cache stays out; the layer itself may count a few blocks (containerd store).
+  assert.ok(report.stages[0]!.addedBytes! < 100_000, `cache contents stay out of the image (added ${report.stages[0]!.addedBytes})`);
   await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
 });
 

@@ -41,7 +41,7 @@ test('--json prints the AnalysisReport; secret build args never appear in clear'
   const r = await cli([join(dir, 'Dockerfile'), '--host', host, '--network', 'none', '--json', '--build-arg', `API_TOKEN=${secret}`, '--build-arg', 'VERSION=7.7.7', '--builder', 'classic']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { schemaVersion: number; engine: { builder: string }; stages: { layers: { createdBy: string; line: number | null }[] }[] };
-  assert.equal(report.schemaVersion, 1);
+  assert.equal(report.schemaVersion, 2);
   assert.equal(report.engine.builder, 'classic');
   const run = report.stages[0]!.layers.find((l) => l.line === 4)!;
   // The engine layer masks with its own marker before the CLI's masker sees the text.

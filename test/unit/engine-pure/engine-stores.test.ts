@@ -8,7 +8,8 @@ import { parseDockerfile } from '../../../src/core/dockerfile/parse';
 import { classicBuildText, classicStepInstruction, historyKeyword, mapHistoryToLayers, parseClassicStep, type HistoryEntry } from '../../../src/core/layermap';
 import { engineLabel, formatSizeWithPull } from '../../../src/core/report';
 import { isStageLensTag } from '../../../src/engine/cleanup';
-import { engineProductOf, imageStoreOf } from '../../../src/engine/connection';
+import Dockerode from 'dockerode';
+import { dockerodeOptionsFor, engineProductOf, imageStoreOf, resolveEndpoint } from '../../../src/engine/connection';
 import { explainBuildError, isTarContextUnreadable } from '../../../src/engine/errors';
 import { knowsPullSize, pullSizeFromManifests, unpackedSize } from '../../../src/engine/measure';
 
@@ -140,4 +141,13 @@ test('Docker 26.1\'s tar-context failure on the containerd store is explained, o
   assert.match(e.message, /--builder classic/);
   assert.equal(e.global, true);
   assert.equal(explainBuildError(DF, 'process "/bin/sh -c false" did not complete successfully: exit code: 1', null), null);
+});
+
+test('no API version is pinned: requests go unversioned, so the engine answers in its own (29.0–29.2 refuse < 1.44)', () => {
+  for (const url of ['unix:///run/x.sock', 'tcp://10.0.0.5:2375']) {
+    const modem = (new Dockerode(dockerodeOptionsFor(url)) as unknown as { modem: { version?: string } }).modem;
+    assert.equal(modem.version, undefined, url);
+  }
+  const resolved = resolveEndpoint({ explicit: 'unix:///run/x.sock', env: {} });
+  assert.equal((resolved.dockerodeOptions as { version?: string }).version, undefined);
 });

@@ -24,6 +24,12 @@ test('FROM lens text follows the contract: name · size (+added over base) · n 
   assert.equal(stageSummaryText(r, builder), 'builder · 812 MB (+690 MB over python:3.12) · 3 layers · 14 s');
 });
 
+test('FROM lens: the pull size follows the added part where the engine knows it, and is absent otherwise', () => {
+  const r = report([{ ...builder, pullSizeBytes: 61_000_000 }, runtime]);
+  assert.equal(stageSummaryText(r, r.stages[0]!), 'builder · 812 MB (+690 MB over python:3.12) · pull 61 MB · 3 layers · 14 s');
+  assert.equal(stageSummaryText(r, { ...builder, pullSizeBytes: null }), 'builder · 812 MB (+690 MB over python:3.12) · 3 layers · 14 s');
+});
+
 test('an unnamed stage is "stage N" and a stage built on a stage names that stage as its base', () => {
   const child = stage({ index: 1, line: 5, baseImage: 'builder', baseStage: 0, sizeBytes: 900_000_000, baseSizeBytes: 812_000_000, addedBytes: 88_000_000, layers: [layer({ index: 0, line: 6, sizeBytes: 88_000_000 })] });
   const r = report([builder, child]);
