@@ -49,7 +49,7 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
   try {
     vars = projectVariables(existsSync(envFile) && statSync(envFile).isFile() ? readFileSync(envFile, 'utf8') : null, opts.env);
   } catch (e) {
-    if (e instanceof DotenvError) throw new ComposeError(e.message.replace(/^line \d+:?\s*/, ''), envFile, e.line, null);
+    if (e instanceof DotenvError) throw new ComposeError(e.detail, envFile, e.line, null);
     throw e;
   }
   const parsed = files.map((f, i) => parseComposeFile(texts[i]!, f, vars));

@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComposeError, DEFAULT_COMPOSE_FILES, overrideFileFor, selectServices, type ComposeProject, type ComposeReport, type ServiceBuild } from '../core/compose';
 import { dockerfileHash } from '../core/hash';
-import { formatBytes } from '../core/report';
+import { parseDockerfile } from '../core/dockerfile/parse';
+import { finalStage, formatBytes, type AnalysisReport } from '../core/report';
 import { maskSecretsInText } from '../core/secrets';
-import type { ComposeWebviewMessage } from '../protocol';
+import type { ComposeWebviewMessage, FinalImageFacts } from '../protocol';
 import { COMMANDS } from './commandIds';
 import { serviceBindings } from './composeBindings';
 import { composeLenses, composeView, type ComposeLensAction } from './composeModel';
@@ -288,7 +289,7 @@ export class ComposeFeature implements vscode.Disposable {
       if (!a || a.dockerfileHash !== dockerfileHash(doc.getText())) continue;
       const prev = this.store.get(doc.uri);
       if (prev && prev.report.startedAt >= a.startedAt && sameDockerfileText(prev.text, doc.getText())) continue;
-      this.store.set(doc.uri, { report: a, text: doc.getText(), facts: null });
+      this.store.set(doc.uri, { report: a, text: doc.getText(), facts: userFacts(a, doc.getText()) });
     }
   }
 
@@ -320,6 +321,15 @@ export function mergeReports(prev: ComposeReport, next: ComposeReport): ComposeR
   const all = [...services, ...next.services].sort((a, b) => (order.get(a.service) ?? 1e9) - (order.get(b.service) ?? 1e9));
   // Analyses of old services appended twice for shared builds are harmless; keep indices exact.
   return { ...next, services: all, analyses };
+}
+
+/** What the Dockerfile says about the final image's user (the image itself is not read here). */
+function userFacts(report: AnalysisReport, text: string): FinalImageFacts | null {
+  const fin = finalStage(report);
+  const stage = fin ? parseDockerfile(text).stages[fin.index] : undefined;
+  if (!stage) return null;
+  const users = stage.instructions.filter((i) => i.keyword === 'USER');
+  return { user: users.length ? users[users.length - 1]!.args : null, contentsKnown: false, compilers: [], packageManagers: [], shells: [] };
 }
 
 function asUri(v: unknown): vscode.Uri | undefined {

@@ -87,13 +87,16 @@ test('args reach the build, identical builds are analysed once, bad input is exi
     'services:',
     '  small:', '    build:', '      context: .', '      target: app', '      network: none', '      args: [PAD=10]',
     '  big:', '    build:', '      context: .', '      target: app', '      network: none', '      args:', '        PAD: ${PAD_KB:-1}',
-    '  big-too:', '    build:', '      context: .', '      target: app', '      network: none', '      args: { PAD: "300" }',
+    '  big-too:', '    build:', '      context: .', '      target: app', '      network: none', '      args: { PAD: "5" }',
     '  inline:', '    build:', '      context: .', '      network: none', '      dockerfile_inline: |', `        FROM ${BUSYBOX}`, `        RUN echo ${tag} inline > /i`,
     '',
   ].join('\n'));
+  // The default override file merges over compose.yaml, as `docker compose` does without -f.
+  writeFileSync(join(dir, 'compose.override.yaml'), 'services:\n  big-too:\n    build:\n      args:\n        - PAD=300\n');
   const project = loadComposeProject({ files: [], cwd: dir, env: {} });
+  assert.deepEqual(project.files, [join(dir, 'compose.yaml'), join(dir, 'compose.override.yaml')]);
   const report = await analyzeComposeServices({ project, builds: project.builds, connection });
-  assert.equal(report.analyses.length, 3, 'big and big-too share one analysis');
+  assert.equal(report.analyses.length, 3, 'big and big-too (PAD=300 from the override) share one analysis');
   assert.deepEqual(report.services.find((s) => s.service === 'big')!.sharedWith, ['big-too']);
   const sz = (n: string): number => summarizeService(report, report.services.find((s) => s.service === n)!).sizeBytes!;
   assert.ok(sz('big') - sz('small') >= 280 * 1024, `PAD from .env reached the build: ${sz('big')} vs ${sz('small')}`);

@@ -4,7 +4,13 @@
 import { interpolate, InterpolationError, type Variables } from './interpolate';
 
 export class DotenvError extends Error {
-  constructor(message: string, readonly line: number) { super(message); this.name = 'DotenvError'; }
+  /** The message without its "line N" prefix, for callers that name the file and line themselves. */
+  readonly detail: string;
+  constructor(message: string, readonly line: number) {
+    super(message);
+    this.name = 'DotenvError';
+    this.detail = message.replace(/^line \d+(?::\s*| )/, '');
+  }
 }
 
 /**
@@ -58,7 +64,7 @@ function expandValue(v: string, vars: Variables, line: number, key: string): str
   try {
     return interpolate(v, vars).value;
   } catch (e) {
-    if (e instanceof InterpolationError) throw new DotenvError(`line ${line} (${key}): ${e.message}`, line);
+    if (e instanceof InterpolationError) throw new DotenvError(`line ${line}: ${key}: ${e.message}`, line);
     throw e;
   }
 }

@@ -60,12 +60,7 @@ export interface ServiceSummary {
  * to StageReport separately (issue 9); read it defensively so this works before and after.
  */
 export function pullBytesOf(s: StageReport | null): number | null {
-  if (!s) return null;
-  const r = s as unknown as Record<string, unknown>;
-  for (const k of ['pullSizeBytes', 'pullBytes', 'contentSizeBytes', 'compressedSizeBytes']) {
-    if (typeof r[k] === 'number' && Number.isFinite(r[k])) return r[k] as number;
-  }
-  return null;
+  return s?.pullSizeBytes ?? null;
 }
 
 export function summarizeService(report: ComposeReport, svc: ComposeServiceReport): ServiceSummary {

@@ -256,3 +256,9 @@ test('analyzeServices runs each distinct build once and points every service at 
   assert.equal(summarizeService(r, r.services[0]!).pullBytes, null);
   assert.equal(summarizeService(r, r.services[2]!).failed, true);
 });
+
+test('.env: a bad line is an error naming the line', () => {
+  assert.throws(() => parseDotenv('A=1\n=oops\n'), (e: unknown) => e instanceof Error && (e as { line?: number }).line === 2 && /line 2 is not KEY=value/.test(e.message));
+  assert.throws(() => parseDotenv('A="open\n'), (e: unknown) => (e as { detail?: string }).detail === 'the double quote of A is never closed');
+  assert.throws(() => parseDotenv('A=${B:?B is needed}\n'), (e: unknown) => /^A: required variable B is unset: B is needed/.test((e as { detail: string }).detail));
+});
