@@ -34,7 +34,10 @@ describe('root-user: hadolint parity and kinds of image', () => {
     const text = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node","server.js"]\n';
     const [f] = only(text, 'root-user');
     assert.ok(f?.fix);
-    assert.match(applyEdits(text, f.fix.edits), /USER appuser/);
+    // Official node images ship a `node` user: the fix uses it instead of creating one.
+    assert.match(applyEdits(text, f.fix.edits), /USER node/);
+    const [g] = only('FROM debian:bookworm-slim\nWORKDIR /app\nCOPY . .\nCMD ["./run"]\n', 'root-user');
+    assert.match(applyEdits('FROM debian:bookworm-slim\nWORKDIR /app\nCOPY . .\nCMD ["./run"]\n', g!.fix!.edits), /useradd[^\n]*appuser[\s\S]*USER appuser/);
   });
 });
 
