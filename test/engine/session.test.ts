@@ -16,23 +16,31 @@ import { connectEngine, type EngineConnection } from '../../src/engine/connectio
 import { createBuildContext, openContextTransport } from '../../src/engine/context';
 import { BUSYBOX, engine, nonce } from './util';
 
-/** Docker 26.1 with the containerd store: STAGELENS_TEST_DOCKER26_HOST, else the matrix script's engine if it runs. */
-function docker26Host(): string | null {
-  if (process.env.STAGELENS_TEST_DOCKER26_HOST) return process.env.STAGELENS_TEST_DOCKER26_HOST;
+/** DOCKER_HOST of a matrix engine (scripts/engines.mjs, once merged) if it runs, else null. */
+function matrixHost(name: string): string | null {
   const script = join(__dirname, '..', '..', 'scripts', 'engines.mjs');
   if (!existsSync(script)) return null;
-  const r = spawnSync(process.execPath, [script, 'env', 'docker26-containerd'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [script, 'env', name], { encoding: 'utf8' });
   const m = /DOCKER_HOST=(\S+)/.exec(r.stdout ?? '');
   return r.status === 0 && m ? m[1]! : null;
 }
 
+/** Docker 26.1 with the containerd store: STAGELENS_TEST_DOCKER26_HOST, else the matrix engine if it runs. */
+function docker26Host(): string | null {
+  return process.env.STAGELENS_TEST_DOCKER26_HOST || matrixHost('docker26-containerd');
+}
+
+/** The shared test engine, then every newer engine available (26.1 and 28.x containerd store; STAGELENS_TEST_EXTRA_HOSTS adds more). */
 async function engines(): Promise<{ name: string; host: string; connection: EngineConnection }[]> {
   const main = await engine();
   const out = [{ name: `Docker ${main.connection.version}`, host: main.host, connection: main.connection }];
-  const h26 = docker26Host();
-  if (h26) {
-    const c = await connectEngine({ explicit: h26, timeoutMs: 15_000 });
-    out.push({ name: `Docker ${c.version} (containerd store)`, host: h26, connection: c });
+  const extra = [docker26Host(), matrixHost('docker28-containerd'), ...(process.env.STAGELENS_TEST_EXTRA_HOSTS ?? '').split(',')]
+    .map((h) => h?.trim()).filter((h): h is string => !!h);
+  for (const h of [...new Set(extra)]) {
+    const c = await connectEngine({ explicit: h, timeoutMs: 15_000 });
+    const info = await c.docker.info() as { DriverStatus?: [string, string][] };
+    const store = (info.DriverStatus ?? []).some(([k, v]) => k === 'driver-type' && /containerd\.snapshotter/.test(v)) ? 'containerd store' : 'graph driver';
+    out.push({ name: `Docker ${c.version} (${store})`, host: h, connection: c });
   }
   return out;
 }
