@@ -224,7 +224,8 @@ function downloadSuite(suite) {
   const t = Date.now();
   const { env, base } = aptConfig(suite);
   say(`${suite}: apt-get update (private configuration under ${base}) …`);
-  runOrFail('apt-get', ['update', '-q'], { env });
+  // --error-on=any: an unreachable mirror is an error here, not a warning with stale lists.
+  runOrFail('apt-get', ['update', '-q', '--error-on=any'], { env });
   const debs = join(cache, suite, 'debs');
   rmSync(debs, { recursive: true, force: true });
   mkdirSync(debs, { recursive: true });

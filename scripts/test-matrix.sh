@@ -53,7 +53,7 @@ for name in "${engines[@]}"; do
       unavailable="it did not start: $(grep -v '^\s*$' "$logdir/start-$name.log" | tail -1)"
     fi
   fi
-  echo "[matrix] $name ready in $(($(date +%s) - ts)) s"
+  echo "[matrix] $name: fetch + start + fixture took $(($(date +%s) - ts)) s"
   if [[ -n $unavailable && $name != docker28-* ]]; then
     echo "FAILED: matrix $name: $unavailable" >&2
     failed+=("matrix-$name"); fail=$((fail + 1))
