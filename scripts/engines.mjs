@@ -224,7 +224,8 @@ function downloadSuite(suite) {
   const t = Date.now();
   const { env, base } = aptConfig(suite);
   say(`${suite}: apt-get update (private configuration under ${base}) …`);
-  runOrFail('apt-get', ['update', '-q'], { env });
+  // --error-on=any: an unreachable mirror is an error here, not a warning with stale lists.
+  runOrFail('apt-get', ['update', '-q', '--error-on=any'], { env });
   const debs = join(cache, suite, 'debs');
   rmSync(debs, { recursive: true, force: true });
   mkdirSync(debs, { recursive: true });
@@ -347,11 +348,38 @@ async function startDockerd(name, e) {
   await waitReady(name, child, `dockerd ${versions['docker.io']}`);
 }
 
-/** Finds the storage driver podman can use here, as root: overlay, then fuse-overlayfs, then vfs. */
-function podmanDriver(root) {
+/**
+ * The storage driver Podman can use here as root: native overlay (works on ext4/xfs with a
+ * kernel overlay module; it did on this project's Debian 12 machines), else fuse-overlayfs when
+ * installed, else vfs (always works, copies every layer). Each is probed with `podman info` on a
+ * scratch root, because a storage root keeps the driver it was created with; the choice is
+ * remembered beside the storage. STAGELENS_PODMAN_DRIVER forces one.
+ */
+function podmanDriver(root, dir) {
   const marker = join(root, 'stagelens-driver');
   if (existsSync(marker)) return readFileSync(marker, 'utf8').trim();
-  return process.env.STAGELENS_PODMAN_DRIVER ?? 'overlay';
+  const candidates = process.env.STAGELENS_PODMAN_DRIVER ? [process.env.STAGELENS_PODMAN_DRIVER]
+    : ['overlay', ...(which('fuse-overlayfs') ? ['fuse-overlayfs'] : []), 'vfs'];
+  const tried = [];
+  for (const d of candidates) {
+    const probe = join(root, `probe-${d}`);
+    const args = ['--root', probe, '--runroot', join(dir, `probe-run-${d}`), '--storage-driver', d === 'fuse-overlayfs' ? 'overlay' : d];
+    if (d === 'fuse-overlayfs') args.push('--storage-opt', `overlay.mount_program=${which('fuse-overlayfs')}`);
+    const r = spawnSync(which('podman'), [...args, 'info', '--format', '{{.Store.GraphDriverName}}'], { encoding: 'utf8', env: { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf') } });
+    unmountBelow(probe);
+    rmSync(probe, { recursive: true, force: true });
+    rmSync(join(dir, `probe-run-${d}`), { recursive: true, force: true });
+    if (r.status === 0) { writeFileSync(marker, `${d}\n`); return d; }
+    tried.push(`${d}: ${(r.stderr || '').trim().split('\n').pop()}`);
+  }
+  throw new Fail(`no Podman storage driver works here (${tried.join('; ')})`);
+}
+
+/** podman's global storage flags for a driver chosen by podmanDriver. */
+function podmanStorageArgs(driver) {
+  return driver === 'fuse-overlayfs'
+    ? ['--storage-driver', 'overlay', '--storage-opt', `overlay.mount_program=${which('fuse-overlayfs')}`]
+    : ['--storage-driver', driver];
 }
 
 async function startPodman(name) {
@@ -361,22 +389,21 @@ async function startPodman(name) {
   mkdirSync(dir, { recursive: true });
   mkdirSync(root, { recursive: true });
   rmSync(sockOf(name), { force: true });
-  const driver = podmanDriver(root);
+  // No systemd here: cgroupfs and a file events log, so the service needs no D-Bus.
+  writeFileSync(join(dir, 'containers.conf'), '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n');
+  const driver = podmanDriver(root, dir);
   const out = openSync(logOf(name), 'a');
   // --root/--runroot keep images and runtime state private; the CNI/netavark config dir is the
   // system's, but builds here run with network none or host, so no network is ever created.
   const args = [
     '--root', join(root, 'storage'), '--runroot', join(dir, 'runroot'),
-    '--storage-driver', driver,
+    ...podmanStorageArgs(driver),
     '--tmpdir', join(dir, 'tmp'),
     'system', 'service', '--time=0', hostOf(name),
   ];
-  // No systemd here: cgroupfs and a file events log, so the service needs no D-Bus.
-  writeFileSync(join(dir, 'containers.conf'), '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n');
   const child = spawn(which('podman'), args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf') } });
   child.unref();
   writeFileSync(pidFileOf(name), `${child.pid}\n`);
-  writeFileSync(join(root, 'stagelens-driver'), `${driver}\n`);
   await waitReady(name, child, `podman, storage driver ${driver}`);
 }
 

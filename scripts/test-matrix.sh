@@ -22,6 +22,10 @@ suites=(test/engine/matrix.test.ts test/engine/layers.test.ts test/engine/cli-an
 
 step() { echo; echo "=== $* ($(($(date +%s) - t0)) s)"; }
 
+# An interrupted run must not leave the engine it was testing running.
+current=
+trap '[[ -n $current ]] && node scripts/engines.mjs stop "$current" >/dev/null 2>&1' EXIT
+
 # Runs node:test on files with the given env, adds its counts (a crash without counts is a failure).
 run_suite() {
   local label=$1; shift
@@ -37,6 +41,7 @@ run_suite() {
 
 for name in "${engines[@]}"; do
   step "matrix $name: fetch + start"
+  current=$name
   ts=$(date +%s)
   unavailable=
   if ! node scripts/engines.mjs fetch "$name" 2>"$logdir/fetch-$name.log"; then
@@ -53,7 +58,7 @@ for name in "${engines[@]}"; do
       unavailable="it did not start: $(grep -v '^\s*$' "$logdir/start-$name.log" | tail -1)"
     fi
   fi
-  echo "[matrix] $name ready in $(($(date +%s) - ts)) s"
+  echo "[matrix] $name: fetch + start + fixture took $(($(date +%s) - ts)) s"
   if [[ -n $unavailable && $name != docker28-* ]]; then
     echo "FAILED: matrix $name: $unavailable" >&2
     failed+=("matrix-$name"); fail=$((fail + 1))
@@ -73,6 +78,7 @@ for name in "${engines[@]}"; do
     STAGELENS_TEST_FIXTURES=busybox node --import tsx --test --test-reporter=spec "${suites[@]}"
   echo "[matrix] $name suites in $(($(date +%s) - ts)) s"
   node scripts/engines.mjs stop "$name"
+  current=
 done
 
 step "matrix done in $(($(date +%s) - t0)) s"

@@ -9,7 +9,7 @@
 //
 // Sizes are checked against a REFERENCE build made by the engine's own client (buildx / docker
 // CLI / podman CLI, see test/harness/matrix.ts), never against Stage Lens's own numbers.
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type Dockerode from 'dockerode';
@@ -116,7 +116,7 @@ function assertFourStages(report: AnalysisReport, via: string): void {
     // Podman ignores version=2 and builds with Buildah: the report must not claim BuildKit, and
     // must name the product it ran on.
     assert.notEqual(report.engine.builder, 'buildkit', `${via} on ${facts.name}: Podman builds with Buildah, not BuildKit`);
-    assert.match(JSON.stringify(report.engine), /Podman/, `${via} on ${facts.name}: the report must name the engine Podman (engine: ${JSON.stringify(report.engine)})`);
+    assert.match(JSON.stringify(report.engine), /podman/i, `${via} on ${facts.name}: the report must name the engine Podman (engine: ${JSON.stringify(report.engine)})`);
   }
 }
 
@@ -227,5 +227,13 @@ test('cleanup removes exactly the Stage Lens images: the reference builds, the f
   assert.deepEqual(new Set(removed), new Set(ours));
   assert.deepEqual((await listStageLensImages(docker)).filter((i) => i.dockerfile === join(dir, 'Dockerfile')), []);
   for (const t of [...refTags, lookAlike, BUSYBOX]) await docker.getImage(t).inspect(); // throws if removed
-  for (const t of [lookAlike, ...refTags]) { try { await docker.getImage(t).remove(); } catch { /* shared layers: fine */ } }
+});
+
+// Whatever failed above, leave the engine as it was: the reference images, the look-alike tag
+// and this run's stage images go (the main engine is shared by every suite).
+after(async () => {
+  if (unavailable || !dir) return;
+  const { connection } = await engine();
+  for (const t of [`stagelens/not-ours-${n}:x`, ...refTags]) { try { await connection.docker.getImage(t).remove(); } catch { /* not there */ } }
+  try { await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') }); } catch { /* reported by the cleanup test */ }
 });
