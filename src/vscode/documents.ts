@@ -26,17 +26,19 @@ export class FindingsCache {
   get(doc: vscode.TextDocument): Finding[] {
     const cfg = readConfig(doc.uri);
     if (!cfg.suggestionsEnabled) return [];
-    const analysis = this.store.get(doc.uri);
-    // A report made from other text must not lend its measurements to the current findings.
-    const report = analysis && sameDockerfileText(analysis.text, doc.getText()) ? analysis.report : null;
-    const stamp = report ? report.startedAt : null;
+    const recent = this.store.recent(doc.uri);
+    // A report made from other text must not lend its measurements to the current findings; the
+    // others (e.g. the built rewrite) only serve to measure what a fix saves.
+    const report = recent.find((a) => sameDockerfileText(a.text, doc.getText()))?.report ?? null;
+    const fixReports = recent.map((a) => a.report);
+    const stamp = recent.length ? recent.map((a) => a.report.startedAt).join(',') : null;
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version && hit.reportStamp === stamp) return hit.findings;
     let findings: Finding[] = [];
     try {
       findings = this.suggester.findings(doc.getText(), {
-        report, disabledRules: cfg.disabledRules, buildkit: cfg.builder !== 'classic', context: contextListing(doc),
+        report, fixReports, disabledRules: cfg.disabledRules, buildkit: cfg.builder !== 'classic', context: contextListing(doc),
       });
     } catch {
       // A rule bug must not take the editor surfaces down; the CLI reports rule errors.
