@@ -53,10 +53,13 @@ export function hasFlag(p: ParsedArgs, name: string): boolean {
 export interface CliIO {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Writes exactly `s` to stdout (no newline added): output that must equal a file byte for byte. */
+  raw?: (s: string) => void;
 }
 
 export const processIO: CliIO = {
   out: (s) => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); },
+  raw: (s) => { process.stdout.write(s); },
   err: (s) => { process.stderr.write(s.endsWith('\n') ? s : s + '\n'); },
 };
 

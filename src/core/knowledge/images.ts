@@ -179,3 +179,57 @@ export function isShellless(ref: string): boolean {
   const { registry, repo } = parseImageRef(ref);
   return ref.trim() === 'scratch' || (registry === 'gcr.io' && repo.startsWith('distroless/')) || repo.startsWith('chainguard/static');
 }
+
+/** Node.js major version an official `node` tag names (`14-alpine` → 14), or null (latest, lts, ARG). */
+export function nodeMajor(ref: string): number | null {
+  if (officialName(ref) !== 'node') return null;
+  const m = /^(\d+)(?=$|[.-])/.exec(parseImageRef(ref).tag ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/** Users an image ships already (so `USER name` needs no useradd), besides the ones every Linux has. */
+export function shippedUsers(ref: string): string[] {
+  const n = officialName(ref) ?? '';
+  const { registry, repo } = parseImageRef(ref);
+  const users = ['root', 'nobody', 'daemon', 'bin', 'sys'];
+  if (!isBusyboxFamily(ref) && !isShellless(ref)) users.push('www-data');
+  if (isBusyboxFamily(ref)) users.push('www-data', 'guest');
+  if (n === 'node') users.push('node');
+  if (n === 'nginx') users.push('nginx');
+  if (n === 'postgres') users.push('postgres');
+  if (n === 'redis') users.push('redis');
+  if (n === 'mysql' || n === 'mariadb') users.push('mysql');
+  if (n === 'ubuntu') users.push('ubuntu');
+  if (isShellless(ref) || repo.startsWith('chainguard/')) users.push('nonroot');
+  if (registry === 'mcr.microsoft.com' && repo.startsWith('dotnet/')) users.push('app');
+  return users;
+}
+
+/**
+ * ENV an official image sets that Dockerfiles often use (`$GOPATH/bin`): a rewrite that moves an
+ * instruction to another base must write the value out, because the new base does not set it.
+ */
+export function imageEnv(ref: string): Record<string, string> {
+  switch (officialName(ref)) {
+    case 'golang': return { GOPATH: '/go', GOTOOLCHAIN: 'local' };
+    case 'rust': return { CARGO_HOME: '/usr/local/cargo', RUSTUP_HOME: '/usr/local/rustup' };
+    case 'maven': return { MAVEN_HOME: '/usr/share/maven', JAVA_HOME: '/opt/java/openjdk' };
+    case 'gradle': return { GRADLE_HOME: '/opt/gradle', JAVA_HOME: '/opt/java/openjdk' };
+    case 'eclipse-temurin': return { JAVA_HOME: '/opt/java/openjdk' };
+    case 'openjdk': return { JAVA_HOME: '/usr/local/openjdk' };
+    default: return {};
+  }
+}
+
+/** The distribution a Linux image is built on, by name (null when the name does not say). */
+export function distroOfImage(ref: string): { family: 'debian' | 'ubuntu' | 'alpine'; release: string | null } | null {
+  const { repo, tag } = parseImageRef(ref);
+  const t = tag ?? '';
+  if (isBusyboxFamily(ref)) return { family: 'alpine', release: /alpine(\d+\.\d+)/.exec(t)?.[1] ?? null };
+  if (repo === 'ubuntu' || /(^|-)(jammy|noble|focal|bionic)(-|$)/.test(t)) return { family: 'ubuntu', release: /(jammy|noble|focal|bionic)/.exec(t)?.[1] ?? null };
+  const codename = debianCodename(t);
+  if (repo === 'debian' || codename) return { family: 'debian', release: codename };
+  // Official language images without a codename in the tag are on the current Debian.
+  if (['python', 'node', 'ruby', 'golang', 'rust', 'php', 'perl', 'buildpack-deps'].includes(officialName(ref) ?? '')) return { family: 'debian', release: null };
+  return null;
+}

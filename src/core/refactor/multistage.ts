@@ -3,15 +3,16 @@
 // application needs — the seed's Dockerfile/Dockerfile.advanced, derived from the user's file.
 // Anything it cannot place with confidence is kept and explained in `notes`, never guessed.
 import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type ParsedStage } from '../dockerfile/parse';
-import { debianCodename, isBusyboxFamily, isShellless, officialName, parseImageRef, slimFor } from '../knowledge/images';
+import { debianCodename, distroOfImage, imageEnv, isBusyboxFamily, isShellless, nodeMajor, officialName, parseImageRef, slimFor } from '../knowledge/images';
 import {
   commandWords, copyOperands, execArgv, installedPackages, joinPath, nodeInstall, nodeInstallIsProduction,
   normalizePath, pipInstall, runCommand, segments, type NodeManager,
 } from '../knowledge/shell';
 import { applyEdits, eolOf, wholeDocument, type TextEdit } from './edits';
 import { addCacheMounts, envPairs } from './mounts';
-import { isBuildPackage, isFetchTool } from '../knowledge/packages';
-import { addNonRootUser } from './user';
+import { isBuildOrServerPackage, isFetchTool, isServerPackage, pipNativeLibrary, runtimeLibraryFor, slimMissingCommand, type Distro } from '../knowledge/packages';
+import { imageKind, unterminatedHeredoc, type ImageKind } from './kind';
+import { addNonRootUser, ensureStageUsers } from './user';
 
 export type Ecosystem = 'python' | 'node' | 'go' | 'rust' | 'java' | 'unknown';
 
@@ -34,6 +35,10 @@ export interface RefactorResult {
   /** Caveats the user should check. */
   notes: string[];
   changed: boolean;
+  /** What kind of image the file makes (decides which rewrites apply). */
+  kind: ImageKind;
+  /** Set when the input cannot be rewritten safely at all (the CLI exits 2). */
+  refused?: string;
 }
 
 export const VENV = '/opt/venv';
@@ -210,7 +215,7 @@ function runtimePackages(ins: ParsedInstruction): { manager: 'apt' | 'apk' | nul
     const pk = installedPackages(seg);
     if (!pk || pk.manager === 'yum') continue;
     manager = pk.manager;
-    for (const p of pk.packages) (isBuildPackage(p) || isFetchTool(p) ? build : runtime).push(p);
+    for (const p of pk.packages) (isBuildOrServerPackage(p) || isFetchTool(p) ? build : runtime).push(p);
   }
   return { manager, runtime, build };
 }
@@ -219,6 +224,81 @@ function runtimeInstallLine(manager: 'apt' | 'apk', pkgs: string[], runtimeImage
   if (pkgs.length === 0 || isShellless(runtimeImage)) return null;
   if (manager === 'apk' || isBusyboxFamily(runtimeImage)) return `RUN apk add --no-cache ${pkgs.join(' ')}`;
   return `RUN apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')} && rm -rf /var/lib/apt/lists/*`;
+}
+
+/** The distribution the runtime stage installs packages on. */
+function runtimeDistro(runtimeImage: string, manager: 'apt' | 'apk', originalBase: string): Distro {
+  return distroOfImage(runtimeImage) ?? distroOfImage(originalBase)
+    ?? (manager === 'apk' ? { family: 'alpine', release: null } : { family: 'debian', release: debianCodename(parseImageRef(originalBase).tag) });
+}
+
+/** Programs the runtime stage runs itself: its RUNs, HEALTHCHECK and shell-form CMD/ENTRYPOINT. */
+function runtimeCommands(blocks: Block[]): string[] {
+  const out: string[] = [];
+  for (const b of blocks) {
+    const text = b.lines.join('\n');
+    const m = /^(RUN|HEALTHCHECK|CMD|ENTRYPOINT)\b\s*(.*)$/is.exec(text);
+    if (!m) continue;
+    let body = m[2]!.replace(/\\\r?\n/g, ' ');
+    if (m[1]!.toUpperCase() === 'RUN') body = body.replace(/^(--\S+\s+)*/, '');
+    if (m[1]!.toUpperCase() === 'HEALTHCHECK') { body = body.replace(/^(--\S+\s+)*/, ''); if (!/^CMD\b/i.test(body)) continue; body = body.replace(/^CMD\s+/i, ''); }
+    if (body.trim().startsWith('[')) { try { const a: unknown = JSON.parse(body); if (Array.isArray(a)) body = a.map(String).join(' '); } catch { /* shell form */ } }
+    for (const seg of segments(body)) { const p = commandWords(seg).argv[0]; if (p) out.push(p); }
+  }
+  return out;
+}
+
+/**
+ * The runtime stage's package line: what the original installed for running, the runtime
+ * libraries of the `-dev` packages the builder keeps (libpq-dev → libpq5), and the tools the
+ * runtime's own commands use that a slim base lacks (a HEALTHCHECK with curl).
+ */
+function runtimeSetup(c: Ctx, p: { runtime: string[]; build: string[]; manager: 'apt' | 'apk'; image: string; blocks: Block[]; extra?: string[] }, summary: string[], notes: string[]): Block | null {
+  const distro = runtimeDistro(p.image, p.manager, c.st.resolvedBaseImage);
+  const libs: string[] = [];
+  for (const b of p.build) {
+    const lib = runtimeLibraryFor(b, distro);
+    if (lib && !libs.includes(lib)) libs.push(lib);
+    if (isServerPackage(b)) notes.push(`${b} is a database server; the runtime gets only its client library${lib ? ` (${lib})` : ''}.`);
+  }
+  const tools: string[] = [];
+  const slimmed = p.image !== c.st.baseImage && p.image !== c.st.resolvedBaseImage;
+  if (slimmed) {
+    for (const cmd of runtimeCommands(p.blocks)) {
+      const pk = slimMissingCommand(cmd, distro.family);
+      if (pk === 'build') notes.push(`the runtime stage runs \`${cmd}\`, a build tool ${p.image} does not have; move that step into the builder.`);
+      else if (pk && !p.runtime.includes(pk) && !tools.includes(pk)) tools.push(pk);
+    }
+  }
+  const all = [...new Set([...p.runtime, ...libs, ...(p.extra ?? []), ...tools])];
+  if (libs.length) summary.push(`runtime libraries for the builder's headers installed in the runtime stage: ${libs.join(', ')}.`);
+  if (tools.length) summary.push(`${tools.join(', ')} installed in the runtime stage: its own commands use ${tools.length > 1 ? 'them' : 'it'} and ${p.image} does not ship ${tools.length > 1 ? 'them' : 'it'}.`);
+  const line = runtimeInstallLine(distro.family === 'alpine' ? 'apk' : p.manager, all, p.image);
+  if (!line && all.length && isShellless(p.image)) notes.push(`${p.image} has no package manager: ${all.join(', ')} cannot be installed there.`);
+  return line ? { lines: [line], comments: ['# Runtime system packages only; build tools stay in the builder.'] } : null;
+}
+
+/** Official-image ENV the runtime base does not set (`GOPATH=/go`), to be written out there. */
+function lostEnv(c: Ctx, runtimeImage: string): Record<string, string> {
+  const from = imageEnv(c.st.resolvedBaseImage);
+  const to = imageEnv(runtimeImage);
+  const out: Record<string, string> = {};
+  const own = new Set(c.st.instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG').flatMap((i) => (i.keyword === 'ENV' ? envPairs(i).map(([k]) => k) : [i.args.trim().split('=')[0]!])));
+  for (const [k, v] of Object.entries(from)) if (!(k in to) && !own.has(k)) out[k] = v;
+  return out;
+}
+
+/** `$GOPATH/bin` → `/go/bin` for the variables in `env`; other variables stay as written. */
+function resolveVars(text: string, env: Record<string, string>): string {
+  return text.replace(/\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/g, (m, a: string | undefined, b: string | undefined) => {
+    const k = (a ?? b)!;
+    return Object.hasOwn(env, k) ? env[k]! : m;
+  });
+}
+
+function resolveBlocks(blocks: Block[], env: Record<string, string>): void {
+  if (Object.keys(env).length === 0) return;
+  for (const b of blocks) b.lines = b.lines.map((l) => resolveVars(l, env));
 }
 
 /** The executable (or jar) the image runs, as an absolute path in the builder. */
@@ -232,6 +312,8 @@ function findArtifact(c: Ctx): { path: string; dest: string } | { fail: string }
   let target: string | undefined;
   if (c.eco === 'java') target = argv.find((a) => /\.jar$/.test(a));
   else target = argv[0];
+  // `$GOPATH/bin/app`: resolve in the builder, where the variable exists.
+  if (target) target = resolveVars(target, builderEnv(c, idx));
   if (!target) return { fail: c.eco === 'java' ? 'CMD/ENTRYPOINT names no .jar file' : 'CMD/ENTRYPOINT is empty' };
   if (/[*?$[\]{}]/.test(target) || ['sh', '/bin/sh', 'bash', '/bin/bash'].includes(target)) return { fail: `cannot tell which file "${target}" is` };
   if (target.includes('/')) { const p = joinPath(wd, target); return { path: p, dest: p }; }
@@ -251,6 +333,13 @@ function findArtifact(c: Ctx): { path: string; dest: string } | { fail: string }
   }
   return { fail: `cannot find where the build puts "${target}"` };
 }
+/** ENV in effect before instruction `idx` of the stage: the base image's known ENV, then the file's. */
+function builderEnv(c: Ctx, idx: number): Record<string, string> {
+  const env: Record<string, string> = { ...imageEnv(c.st.resolvedBaseImage) };
+  for (const ins of c.st.instructions.slice(0, idx)) if (ins.keyword === 'ENV') for (const [k, v] of envPairs(ins)) env[k] = resolveVars(v, env);
+  return env;
+}
+
 const onPath = (p: string): boolean => /^\/(usr\/local\/|usr\/)?s?bin\/[^/]+$/.test(p);
 
 function planPython(c: Ctx): PlanResult {
@@ -259,9 +348,24 @@ function planPython(c: Ctx): PlanResult {
   const runtimeImage = slim?.kind === 'variant' ? runtimeFrom(st, slim.image) : st.baseImage;
   const builder: Block[] = []; const runtime: Block[] = []; const testRuns: string[] = []; const testCopies: Block[] = [];
   const summary: string[] = []; const notes: string[] = [];
-  const runtimePkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
+  const runtimePkgs: string[] = []; const buildPkgs: string[] = []; const pipLibs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
   let venv: string | null = null; let venvAdded = false;
   const stItems = items.filter((i) => i.ins.stage === st.index && i.ins !== st.from);
+  // Where the interpreter comes from: the base image (official python), or OS packages that a
+  // RUN of this file installs — then the virtualenv can only be made after that RUN.
+  const interpreterInBase = /(^|\/)python$|pypy/.test(parseImageRef(st.resolvedBaseImage).repo);
+  const isPythonPkg = (p: string): boolean => /^python3?(\.\d+)?(-minimal|-full|-pip|-venv|-dev)?$/.test(p);
+  const interpreterRun = interpreterInBase ? -1 : stItems.findIndex((it) => it.ins.keyword === 'RUN' && segments(runCommand(it.ins)).some((g) => installedPackages(g)?.packages.some(isPythonPkg) ?? false));
+  const firstPipRun = stItems.findIndex((it) => it.ins.keyword === 'RUN' && segments(runCommand(it.ins)).some((g) => pipInstall(g) !== null));
+  if (!interpreterInBase && firstPipRun >= 0) {
+    if (interpreterRun < 0) return { fail: `${st.baseImage} is not an official Python image and no RUN installs the interpreter, so a virtualenv cannot be placed safely` };
+    if (interpreterRun === firstPipRun) return { fail: `line ${stItems[firstPipRun]!.ins.line}: the same RUN installs the Python interpreter and runs pip; give pip its own RUN so the virtualenv can be created in between` };
+  }
+  const installed = stItems.flatMap((it) => (it.ins.keyword === 'RUN' ? segments(runCommand(it.ins)).flatMap((g) => installedPackages(g)?.packages ?? []) : []));
+  const venvPython = interpreterInBase ? 'python' : 'python3';
+  // Debian and Ubuntu split the venv module (ensurepip) into python3-venv; Alpine's python3 has it.
+  const needsVenvPkg = !interpreterInBase && installed.some(isPythonPkg) && !installed.some((p) => /^python3(\.\d+)?-(venv|full)$/.test(p))
+    && stItems.some((it) => it.ins.keyword === 'RUN' && segments(runCommand(it.ins)).some((g) => installedPackages(g)?.manager === 'apt'));
   const lastBuilderRun = (() => { let k = -1; stItems.forEach((it, n) => { if (it.ins.keyword === 'RUN' && segments(runCommand(it.ins)).some(isInstallSeg)) k = n; }); return k; })();
   for (const it of stItems) {
     const ins = it.ins;
@@ -296,16 +400,17 @@ function planPython(c: Ctx): PlanResult {
       continue;
     }
     const rp = runtimePackages(ins);
-    runtimePkgs.push(...rp.runtime); if (rp.manager) pkgManager = rp.manager;
+    runtimePkgs.push(...rp.runtime); buildPkgs.push(...rp.build); if (rp.manager) pkgManager = rp.manager;
+    for (const g of segs) for (const a of pipInstall(g) ?? []) { const lib = pipNativeLibrary(a, runtimeDistro(runtimeImage, pkgManager, st.resolvedBaseImage)); if (lib && !pipLibs.includes(lib)) pipLibs.push(lib); }
     const other = segs.filter((g) => !isInstallSeg(g) && !/^(rm|apt-get|apk|echo|true|set)\b/.test(g));
     if (other.length) notes.push(`line ${ins.line}: this RUN installs packages and also runs \`${other[0]}\`; it runs in the builder, so files it makes outside ${venv ?? VENV} do not reach the runtime.`);
     if (rp.build.length) summary.push(`line ${ins.line}: build packages (${rp.build.join(', ')}) stay in the builder stage.`);
-    if (rp.build.some((p) => /-(dev|devel)$/.test(p))) notes.push(`line ${ins.line}: ${rp.build.filter((p) => /-(dev|devel)$/.test(p)).join(', ')} are headers for building; if the app loads the library at runtime, install its runtime package in the runtime stage (e.g. libpq-dev → libpq5).`);
     const hasPip = segs.some((s) => pipInstall(s) !== null);
     if (hasPip && venv === null && !venvAdded) {
       const noIsolation = stItems.some((x) => x.ins.keyword === 'RUN' && segments(runCommand(x.ins)).some((g) => pipInstall(g)?.includes('--no-build-isolation')));
-      builder.push(gen(`RUN python -m venv${noIsolation ? ' --system-site-packages' : ''} ${VENV}`, `ENV PATH="${VENV}/bin:$PATH"`));
-      builder[builder.length - 1]!.comments.push('# Install into a virtualenv so the runtime stage can copy it whole.');
+      if (needsVenvPkg) builder.push({ lines: ['RUN apt-get update && apt-get install -y --no-install-recommends python3-venv && rm -rf /var/lib/apt/lists/*'], comments: ['# The venv module is a separate package on Debian and Ubuntu.'] });
+      builder.push(gen(`RUN ${venvPython} -m venv${noIsolation ? ' --system-site-packages' : ''} ${VENV}`, `ENV PATH="${VENV}/bin:$PATH"`));
+      builder[builder.length - 1]!.comments.push(interpreterInBase ? '# Install into a virtualenv so the runtime stage can copy it whole.' : '# Install into a virtualenv (after the interpreter is installed) so the runtime stage can copy it whole.');
       if (noIsolation) {
         builder[builder.length - 1]!.comments.push('# pip runs with --no-build-isolation: the build backend (setuptools, wheel) comes from the', '# interpreter\'s own packages, which the virtualenv sees through --system-site-packages.');
         notes.push('The virtualenv uses --system-site-packages because pip runs with --no-build-isolation; packages the base image already provides are not installed into it, so the runtime image must provide them too.');
@@ -333,8 +438,13 @@ function planPython(c: Ctx): PlanResult {
   if (!venvAdded && venv === null) return { fail: 'no pip install found to move into a builder' };
   const venvPath = venv ?? VENV;
   const setup: Block[] = [];
-  const pkgLine = runtimeInstallLine(pkgManager, [...new Set(runtimePkgs)], runtimeImage);
-  if (pkgLine) { setup.push({ lines: [pkgLine], comments: ['# Runtime system packages only; build tools stay in the builder.'] }); summary.push(`runtime packages reinstalled in the runtime stage: ${[...new Set(runtimePkgs)].join(', ')}.`); }
+  if (pipLibs.length) summary.push(`${pipLibs.join(', ')} installed in the runtime stage: pip builds a package from source that loads ${pipLibs.length > 1 ? 'them' : 'it'} at runtime.`);
+  if (firstPipRun >= 0 && stItems.some((it) => it.ins.keyword === 'RUN' && segments(runCommand(it.ins)).some((g) => (pipInstall(g) ?? []).some((a) => a === '-r' || a.startsWith('--requirement'))))
+    && slim !== null && runtimeImage !== st.baseImage) {
+    notes.push(`${st.baseImage} has the libraries of many -dev packages that ${runtimeImage} lacks: if a requirement builds from source against one (psycopg2 → libpq5, mysqlclient → libmariadb3), add its runtime package to the runtime stage.`);
+  }
+  const pkgBlock = runtimeSetup(c, { runtime: runtimePkgs, build: buildPkgs, manager: pkgManager, image: runtimeImage, blocks: runtime, extra: pipLibs }, summary, notes);
+  if (pkgBlock) { setup.push(pkgBlock); if (runtimePkgs.length) summary.push(`runtime packages reinstalled in the runtime stage: ${[...new Set(runtimePkgs)].join(', ')}.`); }
   setup.push({ lines: [`COPY --from=builder ${venvPath} ${venvPath}`, ...(venvAdded ? [`ENV PATH="${venvPath}/bin:$PATH"`] : [])], comments: ['# Only the installed packages come from the builder.'] });
   insertAtAnchor(runtime, setup);
   const test = testRuns.length ? [...testRuns.map((l) => gen(l)), ...testCopies] : undefined;
@@ -373,7 +483,7 @@ function planNode(c: Ctx): PlanResult {
   const slim = slimFor(st.resolvedBaseImage);
   const runtimeImage = slim?.kind === 'variant' ? runtimeFrom(st, slim.image) : st.baseImage;
   const builder: Block[] = []; const runtime: Block[] = []; const summary: string[] = []; const notes: string[] = [];
-  const runtimePkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
+  const runtimePkgs: string[] = []; const buildPkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
   const stItems = items.filter((i) => i.ins.stage === st.index && i.ins !== st.from);
   const isBuildRun = (ins: ParsedInstruction): boolean => ins.keyword === 'RUN' && segments(runCommand(ins)).some((s) => isInstallSeg(s) || isBuildSeg(s, 'node'));
   const lastBuild = Math.max(-1, ...stItems.map((it, n) => (isBuildRun(it.ins) ? n : -1)));
@@ -394,7 +504,7 @@ function planNode(c: Ctx): PlanResult {
       const segs = segments(runCommand(ins));
       if (segs.some(isInstallSeg) || segs.some((s) => isBuildSeg(s, 'node'))) {
         const rp = runtimePackages(ins);
-        runtimePkgs.push(...rp.runtime); if (rp.manager) pkgManager = rp.manager;
+        runtimePkgs.push(...rp.runtime); buildPkgs.push(...rp.build); if (rp.manager) pkgManager = rp.manager;
         continue;
       }
       runtime.push(blockOf(it));
@@ -402,7 +512,9 @@ function planNode(c: Ctx): PlanResult {
     }
   }
   if (!nm.production) {
-    const prune = nm.manager === 'npm' ? 'RUN npm prune --omit=dev'
+    // npm 6 (bundled with node <= 14) ignores --omit=dev and keeps devDependencies.
+    const major = nodeMajor(st.resolvedBaseImage);
+    const prune = nm.manager === 'npm' ? (major !== null && major <= 14 ? 'RUN npm prune --production' : 'RUN npm prune --omit=dev')
       : nm.manager === 'pnpm' ? 'RUN pnpm prune --prod'
         : 'RUN yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline';
     builder.push({ lines: [prune], comments: ['# The build is done: keep production dependencies only for the runtime.'] });
@@ -410,8 +522,8 @@ function planNode(c: Ctx): PlanResult {
     if (nm.manager === 'yarn') notes.push('yarn: `--production` is Yarn 1 syntax; with Yarn 2+ use `yarn workspaces focus --production`.');
   }
   const setup: Block[] = [];
-  const pkgLine = runtimeInstallLine(pkgManager, [...new Set(runtimePkgs)], runtimeImage);
-  if (pkgLine) setup.push({ lines: [pkgLine], comments: ['# Runtime system packages only; build tools stay in the builder.'] });
+  const pkgBlock = runtimeSetup(c, { runtime: runtimePkgs, build: buildPkgs, manager: pkgManager, image: runtimeImage, blocks: runtime }, summary, notes);
+  if (pkgBlock) setup.push(pkgBlock);
   setup.push({ lines: [`COPY --from=builder ${appDir} ${appDir}`], comments: ['# The built application with production node_modules only.'] });
   insertAtAnchor(runtime, setup);
   summary.push(`FROM ${st.baseImage} → builder (install, build, prune); runtime stage on ${runtimeImage} copies ${appDir}.`);
@@ -424,7 +536,7 @@ function planCompiled(c: Ctx): PlanResult {
   if ('fail' in art) return art;
   const summary: string[] = []; const notes: string[] = [];
   const stItems = items.filter((i) => i.ins.stage === st.index && i.ins !== st.from);
-  const runtimeCopies: Block[] = []; const runtimePkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
+  const runtimeCopies: Block[] = []; const runtimePkgs: string[] = []; const buildPkgs: string[] = []; let pkgManager: 'apt' | 'apk' = 'apt';
   let cgoOff = true;
   for (const it of stItems) {
     if (it.ins.keyword === 'ENV') for (const [k, v] of envPairs(it.ins)) if (k === 'CGO_ENABLED' && v !== '0') cgoOff = false;
@@ -433,7 +545,9 @@ function planCompiled(c: Ctx): PlanResult {
   // Runtime image.
   let runtimeImage: string;
   const needsShell = st.instructions.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK') && !/^\s*(CMD\s+)?\[|^\s*NONE\b/i.test(i.keyword === 'HEALTHCHECK' ? i.args.replace(/^(--\S+\s+)*/, '') : i.args));
-  for (const it of stItems) if (it.ins.keyword === 'RUN') { const rp = runtimePackages(it.ins); runtimePkgs.push(...rp.runtime); if (rp.manager) pkgManager = rp.manager; }
+  for (const it of stItems) if (it.ins.keyword === 'RUN') { const rp = runtimePackages(it.ins); runtimePkgs.push(...rp.runtime); buildPkgs.push(...rp.build); if (rp.manager) pkgManager = rp.manager; }
+  // A static Go binary loads no shared libraries: the -dev packages' runtime libraries are not needed.
+  if (eco === 'go') buildPkgs.length = 0;
   if (eco === 'go') {
     const codename = debianCodename(parseImageRef(st.resolvedBaseImage).tag) ?? 'bookworm';
     if (needsShell || runtimePkgs.length) {
@@ -443,7 +557,7 @@ function planCompiled(c: Ctx): PlanResult {
   } else if (eco === 'rust') {
     const s = slimFor(st.resolvedBaseImage);
     runtimeImage = s && officialName(st.resolvedBaseImage) === 'rust' ? s.image : `debian:${debianCodename(parseImageRef(st.resolvedBaseImage).tag) ?? 'bookworm'}-slim`;
-    notes.push('If the binary uses TLS or links system libraries (OpenSSL, libpq…), install their runtime packages (e.g. ca-certificates, libssl3) in the runtime stage.');
+    notes.push('If the binary links system libraries the build did not install as -dev packages, install their runtime packages in the runtime stage; ca-certificates is needed for outgoing TLS.');
   } else {
     const s = slimFor(st.resolvedBaseImage);
     if (!s) return { fail: `no JRE image is known for ${st.resolvedBaseImage}` };
@@ -472,12 +586,42 @@ function planCompiled(c: Ctx): PlanResult {
       }
     }
   }
+  // Files next to the binary (config, templates, assets): when the whole context went into the
+  // directory the program runs in, the runtime gets the same files — what the original image had there.
+  const entryIdx = (() => { for (let k = st.instructions.length - 1; k >= 0; k--) if (['CMD', 'ENTRYPOINT'].includes(st.instructions[k]!.keyword)) return k; return -1; })();
+  const runDir = entryIdx >= 0 ? c.wd[entryIdx]! : '/';
+  if (eco !== 'java') {
+    for (const it of stItems) {
+      const ins = it.ins;
+      if ((ins.keyword !== 'COPY' && ins.keyword !== 'ADD') || copiesFromStage(ins)) continue;
+      const ops = copyOperands(ins);
+      if (!ops || !ops.sources.some((x) => x === '.' || x === './')) continue;
+      const dest = normalizePath(joinPath(c.wd[st.instructions.indexOf(ins)]!, ops.dest));
+      const inside = (p: string): boolean => dest === '/' ? false : p === dest || p.startsWith(dest + '/');
+      if (!inside(runDir) && !inside(art.path)) continue;
+      const flags = ins.flags.filter((f) => f.name === 'chown' || f.name === 'chmod').map((f) => `--${f.name}=${f.value}`);
+      runtimeCopies.push({ lines: [`COPY ${[...flags, ...ops.sources, dest.endsWith('/') ? dest : dest + '/'].join(' ')}`], comments: ['# The files the program finds next to it (config, templates, assets), as in the original image.'] });
+      summary.push(`line ${ins.line}: the build context is copied into ${dest} of the runtime stage too, because the program runs there and may read files next to it; narrow it to what the app needs.`);
+      break;
+    }
+  }
+  // distroless/scratch have no useradd: a named USER from the original becomes the image's own non-root id.
+  if (isShellless(runtimeImage)) {
+    const nonroot = runtimeImage === 'scratch' ? '65532:65532' : 'nonroot:nonroot';
+    for (const b of runtime) {
+      const m = /^USER\s+(\S+)/i.exec(b.lines[0] ?? '');
+      if (m && !/^(\d+(:\d+)?|nonroot(:nonroot)?|root|0)$/.test(m[1]!)) { b.lines = [`USER ${nonroot}`]; summary.push(`USER ${m[1]} → USER ${nonroot}: ${runtimeImage} has no way to create users.`); }
+    }
+    for (const b of runtimeCopies) b.lines = b.lines.map((l) => l.replace(/--chown=(?!\d)\S+/, `--chown=${nonroot}`));
+  }
   const setup: Block[] = [];
-  const pkgLine = runtimeInstallLine(pkgManager, [...new Set(runtimePkgs)], runtimeImage);
-  if (pkgLine) setup.push({ lines: [pkgLine], comments: ['# Runtime system packages only; build tools stay in the builder.'] });
+  const pkgBlock = runtimeSetup(c, { runtime: runtimePkgs, build: buildPkgs, manager: pkgManager, image: runtimeImage, blocks: runtime }, summary, notes);
+  if (pkgBlock) setup.push(pkgBlock);
   setup.push(...runtimeCopies);
   setup.push({ lines: [`COPY --from=builder ${art.path} ${art.dest}`], comments: [eco === 'java' ? '# Only the built jar leaves the builder.' : '# Only the compiled binary leaves the builder.'] });
   insertAtAnchor(runtime, setup);
+  // `$GOPATH` and friends are ENV of the toolchain image: write their values out in the runtime.
+  resolveBlocks(runtime, lostEnv(c, runtimeImage));
   summary.push(`FROM ${st.baseImage} → builder; runtime stage on ${runtimeImage} receives ${art.path}${art.dest !== art.path ? ` as ${art.dest}` : ''}.`);
   return { builder, runtime, runtimeImage, summary, notes };
 }
@@ -513,14 +657,49 @@ function renderPlan(c: Ctx, plan: Plan, header: string[], trailer: string[], run
   return out.join('\n') + '\n';
 }
 
+// Tools a slim variant has: a RUN, HEALTHCHECK or entrypoint that uses only these (or packages the
+// file installs itself) keeps working when the base is swapped.
+const SLIM_SAFE_COPY = /(^|\/)(node_modules|vendor|\.venv|venv|site-packages|\.bundle)\/?$/;
+
+/** Why swapping the base for its slim variant could break this file, or null when it cannot. */
+function swapRisk(st: ParsedStage, slimImage: string): string | null {
+  // debian:*-slim drops docs, man pages and locales only; the language images' slim variants drop
+  // the buildpack-deps tools and libraries, which is what can break.
+  if (officialName(st.resolvedBaseImage) === 'debian') return null;
+  const family = distroOfImage(slimImage)?.family ?? 'debian';
+  const installed = new Set<string>();
+  for (const ins of st.instructions) {
+    if (ins.keyword === 'RUN') for (const g of segments(runCommand(ins))) for (const p of installedPackages(g)?.packages ?? []) installed.add(p);
+  }
+  for (const ins of st.instructions) {
+    if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const ops = copyOperands(ins);
+      const hit = ops?.sources.find((x) => SLIM_SAFE_COPY.test(x));
+      if (hit) return `line ${ins.line} copies ${hit}, which may hold native code built against the full image`;
+    }
+    const cmds = runtimeCommands([{ lines: [ins.text], comments: [] }]);
+    for (const cmd of cmds) {
+      const pk = slimMissingCommand(cmd, family);
+      if (pk && !(pk !== 'build' && installed.has(pk))) return `line ${ins.line} runs \`${cmd}\`, which ${slimImage} does not have`;
+    }
+    if ((ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT')) {
+      const first = execArgv(ins).argv.find((a) => !/^(sh|bash|\/bin\/sh|\/bin\/bash|-c|exec)$/.test(a)) ?? '';
+      if (/\.sh$|entrypoint/i.test(first)) return `line ${ins.line} starts ${first}, a script whose commands cannot be checked against ${slimImage}`;
+    }
+  }
+  return null;
+}
+
 /** Safe single-stage improvements when the split is not possible: slim base, caches, user. */
-function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, summary: string[], notes: string[]): string {
+function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, summary: string[], notes: string[], kind: ImageKind): string {
   let cur = text;
   const st = df.stages[0]!;
   const slim = slimFor(st.resolvedBaseImage);
   const installsLanguagePackages = hasSeg(st, (s) => pipInstall(s) !== null || nodeInstall(s) !== null || ['gem', 'bundle', 'composer'].includes(prog(s)));
   const buildTools = st.instructions.some((i) => i.keyword === 'RUN' && runtimePackages(i).build.length > 0);
-  if (df.stages.length === 1 && slim?.kind === 'variant' && !installsLanguagePackages && !buildTools) {
+  const risk = slim?.kind === 'variant' ? swapRisk(st, slim.image) : null;
+  if (risk && df.stages.length === 1 && kind === 'app' && !installsLanguagePackages && !buildTools) notes.push(`The base stays ${st.baseImage}: ${risk}.`);
+  if (df.stages.length === 1 && kind === 'app' && slim?.kind === 'variant' && !installsLanguagePackages && !buildTools && !risk) {
     const lines = cur.split('\n');
     const r = st.from.range;
     const line = lines[r.start.line]!;
@@ -535,29 +714,47 @@ function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, s
     const e = addCacheMounts(cur);
     if (e.length) { cur = applyEdits(cur, e); summary.push(`added BuildKit cache mounts to ${e.length} RUN instruction${e.length > 1 ? 's' : ''}.`); }
   }
-  const u = addNonRootUser(cur, undefined, opts.user);
-  if (u.length) { cur = applyEdits(cur, u); summary.push('the final stage now runs as a non-root user.'); notes.push(USER_NOTE); }
+  if (kind === 'app') {
+    const u = addNonRootUser(cur, undefined, opts.user);
+    if (u.length) { cur = applyEdits(cur, u); summary.push('the final stage now runs as a non-root user.'); notes.push(USER_NOTE); }
+  }
   return cur;
+}
+
+/** Inserts whatever user creation a stage that uses `USER name`/`--chown=name` is missing. */
+function withStageUsers(text: string, summary: string[]): string {
+  const e = ensureStageUsers(text);
+  if (!e.length) return text;
+  summary.push(`created the user${e.length > 1 ? 's' : ''} that ${e.length > 1 ? 'stages use' : 'a stage uses'} with USER/--chown but did not have.`);
+  return applyEdits(text, e);
 }
 
 /**
  * Rewrites a single-stage Dockerfile into builder + runtime stages. Returns `changed: false`
- * for files that are already multi-stage (so running it on its own output is a no-op) or that
- * have parse problems.
+ * for files that are already multi-stage (so running it on its own output is a no-op), that
+ * have parse problems, or that need no change — and then `text` is the input, byte for byte.
  */
 export function refactorToMultiStage(text: string, opts: RefactorOptions = {}): RefactorResult {
   const df = parseDockerfile(text);
   const eco = df.problems.length ? 'unknown' : detectEcosystem(df);
-  const unchanged = (notes: string[]): RefactorResult => ({ text, edits: [], ecosystem: eco, summary: [], notes, changed: false });
-  if (df.problems.length) return unchanged([`Fix the Dockerfile first: ${df.problems[0]!.message}`]);
+  const kv = df.problems.length ? { kind: 'app' as ImageKind, reason: '' } : imageKind(df);
+  const unchanged = (notes: string[], refused?: string): RefactorResult => ({ text, edits: [], ecosystem: eco, summary: [], notes, changed: false, kind: kv.kind, ...(refused ? { refused } : {}) });
+  if (df.problems.length) return unchanged([`Fix the Dockerfile first: ${df.problems[0]!.message}`], df.problems[0]!.message);
+  const hd = unterminatedHeredoc(df);
+  if (hd) {
+    const msg = `line ${hd.line}: the heredoc <<${hd.heredocs[0]} is never terminated (no line "${hd.heredocs[hd.heredocs.length - 1]}"), so the rest of the file is part of it. Add the terminator line.`;
+    return unchanged([msg], msg);
+  }
+  if (kv.kind === 'windows') return unchanged([`Left unchanged: ${kv.reason}.`]);
+  const special = kv.kind !== 'app' ? `Left without USER and without a base swap: ${kv.reason}.` : null;
   if (df.stages.length > 1) return unchanged(['Already a multi-stage build: nothing to split.']);
   const st = df.stages[0]!;
   const { items, header, trailer } = attachComments(df);
   const c: Ctx = { df, st, items, wd: workdirs(st), opts, eco };
-  const eol = eolOf(text);
   const normalized = df.text.replace(/\r\n?/g, '\n');
   let plan: PlanResult;
-  switch (eco) {
+  if (special) plan = { fail: kv.reason };
+  else switch (eco) {
     case 'python': plan = planPython(c); break;
     case 'node': plan = planNode(c); break;
     case 'go': case 'rust': case 'java': plan = planCompiled(c); break;
@@ -567,8 +764,8 @@ export function refactorToMultiStage(text: string, opts: RefactorOptions = {}): 
   const notes: string[] = [];
   let out: string;
   if ('fail' in plan) {
-    notes.push(`Cannot split into stages automatically: ${plan.fail}. Applied the safe subset only.`);
-    out = safeSubset(normalized, df, opts, summary, notes);
+    notes.push(special ?? `Cannot split into stages automatically: ${plan.fail}. Applied the safe subset only.`);
+    out = safeSubset(normalized, df, opts, summary, notes, kv.kind);
   } else {
     const runtimeName = st.name && st.name !== 'builder' && st.name !== 'test' ? st.name : 'runtime';
     out = renderPlan(c, plan, header.filter((h) => !/^#\s*syntax\s*=/i.test(h)), trailer, runtimeName);
@@ -578,6 +775,7 @@ export function refactorToMultiStage(text: string, opts: RefactorOptions = {}): 
       const e = addCacheMounts(out);
       if (e.length) { out = applyEdits(out, e); summary.push(`added BuildKit cache mounts to ${e.length} RUN instruction${e.length > 1 ? 's' : ''} (works without a # syntax line).`); }
     }
+    out = withStageUsers(out, summary);
     const u = addNonRootUser(out, undefined, opts.user);
     if (u.length) { out = applyEdits(out, u); summary.push('the runtime stage runs as a non-root user.'); notes.push(USER_NOTE); }
     const check = parseDockerfile(out);
@@ -585,10 +783,17 @@ export function refactorToMultiStage(text: string, opts: RefactorOptions = {}): 
       return unchanged([`Internal: the rewrite did not parse (${check.problems[0]!.message}); left unchanged.`]);
     }
   }
-  if (eol !== '\n') out = out.replace(/\n/g, eol);
+  // Nothing to do: say so and give the input back untouched (line endings and all).
+  if (out === normalized) return unchanged([...notes, 'No change needed: the output is the input, byte for byte.']);
+  return finish(text, out, eco, kv.kind, summary, notes);
+}
+
+function finish(text: string, normalizedOut: string, eco: Ecosystem, kind: ImageKind, summary: string[], notes: string[]): RefactorResult {
+  const eol = eolOf(text);
+  const out = eol !== '\n' ? normalizedOut.replace(/\n/g, eol) : normalizedOut;
   const changed = out !== text;
   return {
     text: out, edits: changed ? [{ range: wholeDocument(text), newText: out }] : [], ecosystem: eco,
-    summary, notes, changed,
+    summary, notes, changed, kind,
   };
 }

@@ -1,7 +1,7 @@
 // The final stage should not run as root (hadolint DL3002). The edit mirrors the seed's
 // advanced Dockerfile: a system group and user, then USER before the process starts.
 import { baseChain, parseDockerfile, type ParsedDockerfile, type ParsedInstruction } from '../dockerfile/parse';
-import { isBusyboxFamily, isShellless, parseImageRef } from '../knowledge/images';
+import { isBusyboxFamily, isShellless, officialName, parseImageRef, shippedUsers } from '../knowledge/images';
 import { commandWords, runCommand, segments } from '../knowledge/shell';
 import { eolOf, type TextEdit } from './edits';
 
@@ -57,22 +57,128 @@ function createdUser(df: ParsedDockerfile): string | null {
   return name;
 }
 
+export type UserTools = 'shadow' | 'busybox' | 'passwd-file' | 'shellless';
+
+/**
+ * How a stage can create a user: shadow's groupadd/useradd (Debian, Ubuntu, RHEL), busybox's
+ * addgroup/adduser -S (Alpine), writing /etc/passwd (plain busybox, whose builds may lack the
+ * applets; ubi-minimal, which has no shadow-utils), or not at all (distroless, scratch).
+ * The package manager a stage's RUNs use tells more than the image name.
+ */
+export function userToolsFor(df: ParsedDockerfile, stageIndex: number): UserTools {
+  const chain = baseChain(df, stageIndex);
+  const root = df.stages[chain[0]!]!.resolvedBaseImage;
+  if (isShellless(root)) return 'shellless';
+  if (/(^|\/)busybox$/.test(parseImageRef(root).repo)) return 'passwd-file';
+  if (isBusyboxFamily(root)) return 'busybox';
+  let pm: string | null = null;
+  for (const i of chain) {
+    for (const ins of df.stages[i]!.instructions) {
+      if (ins.keyword !== 'RUN') continue;
+      for (const seg of segments(runCommand(ins))) {
+        const p = commandWords(seg).argv[0]?.replace(/^.*\//, '') ?? '';
+        if (['apk', 'apt-get', 'apt', 'yum', 'dnf', 'microdnf'].includes(p)) pm ??= p;
+      }
+    }
+  }
+  if (pm === 'apk') return 'busybox';
+  if (pm === 'microdnf' || /ubi\d*-minimal|ubi-micro/.test(parseImageRef(root).repo)) return 'passwd-file';
+  return 'shadow';
+}
+
+function toolsOfImage(baseImage: string): UserTools {
+  if (isShellless(baseImage)) return 'shellless';
+  if (/(^|\/)busybox$/.test(parseImageRef(baseImage).repo)) return 'passwd-file';
+  if (isBusyboxFamily(baseImage)) return 'busybox';
+  return 'shadow';
+}
+
+/** The RUN that creates `user` with the tools the base has (no USER line). */
+export function createUserLine(user: string, tools: UserTools): string | null {
+  switch (tools) {
+    case 'shellless': return null;
+    case 'passwd-file': return `RUN echo '${user}:x:10001:10001:${user}:/nonexistent:/sbin/nologin' >> /etc/passwd && echo '${user}:x:10001:' >> /etc/group`;
+    case 'busybox': return `RUN addgroup -S ${user} && adduser -S -G ${user} ${user}`;
+    default: return `RUN groupadd -r ${user} && useradd -r -g ${user} ${user}`;
+  }
+}
+
 /** Lines that create (when needed) and switch to a non-root user for the given base image. */
-export function nonRootUserLines(baseImage: string, user = DEFAULT_USER, alreadyCreated = false): string[] {
-  if (isShellless(baseImage)) {
+export function nonRootUserLines(baseImage: string, user = DEFAULT_USER, alreadyCreated = false, tools: UserTools = toolsOfImage(baseImage)): string[] {
+  if (tools === 'shellless') {
     // distroless images ship a `nonroot` user (65532); scratch has no user database, so
     // a numeric id is the only thing that works there.
     const { registry } = parseImageRef(baseImage);
-    return [registry === 'gcr.io' ? 'USER nonroot:nonroot' : 'USER 65532:65532'];
+    return [registry === 'gcr.io' || parseImageRef(baseImage).repo.startsWith('chainguard/') ? 'USER nonroot:nonroot' : 'USER 65532:65532'];
   }
   if (alreadyCreated) return [`USER ${user}`];
-  // Busybox builds differ in their applets (Debian's busybox-static has no adduser/addgroup), so
-  // a plain busybox image gets the passwd/group entries written directly; Alpine has the applets.
-  if (/(^|\/)busybox$/.test(parseImageRef(baseImage).repo)) {
-    return [`RUN echo '${user}:x:10001:10001:${user}:/nonexistent:/bin/false' >> /etc/passwd && echo '${user}:x:10001:' >> /etc/group`, `USER ${user}`];
+  // The official node image ships an unprivileged `node` user (uid 1000) for exactly this.
+  if (officialName(baseImage) === 'node' && user === DEFAULT_USER) return ['USER node'];
+  return [createUserLine(user, tools)!, `USER ${user}`];
+}
+
+/** Users created by RUN lines of one stage (useradd/adduser names, /etc/passwd entries). */
+function usersCreatedIn(ins: ParsedInstruction[]): string[] {
+  const out: string[] = [];
+  for (const i of ins) {
+    if (i.keyword !== 'RUN') continue;
+    const cmd = runCommand(i);
+    for (const m of cmd.matchAll(/(?:^|[\s'"])([a-z_][\w.-]*):x:\d+:/gi)) out.push(m[1]!);
+    for (const seg of segments(cmd)) {
+      const { argv } = commandWords(seg);
+      const prog = argv[0]?.replace(/^.*\//, '');
+      if (prog !== 'useradd' && prog !== 'adduser') continue;
+      const valued = new Set(['-g', '-G', '-u', '-s', '-d', '-h', '-c', '-k', '-K', '-e', '-f', '-p', '--gid', '--uid', '--shell', '--home', '--home-dir', '--gecos', '--ingroup', '--groups', '--comment']);
+      let cand: string | null = null;
+      for (let k = 1; k < argv.length; k++) {
+        const a = argv[k]!;
+        if (a.startsWith('-')) { if (valued.has(a)) k++; continue; }
+        cand = a;
+      }
+      if (cand) out.push(cand);
+    }
   }
-  if (isBusyboxFamily(baseImage)) return [`RUN addgroup -S ${user} && adduser -S -G ${user} ${user}`, `USER ${user}`];
-  return [`RUN groupadd -r ${user} && useradd -r -g ${user} ${user}`, `USER ${user}`];
+  return out;
+}
+
+/**
+ * Edits that create, in every stage, the users its `USER name` and `COPY --chown=name` use when
+ * neither the stage, its base stages nor its base image provide them — a rewrite that moves a
+ * `useradd` into the builder must not leave the runtime's USER pointing at nobody.
+ */
+export function ensureStageUsers(text: string, parsed?: ParsedDockerfile): TextEdit[] {
+  const df = parsed ?? parseDockerfile(text);
+  const eol = eolOf(text);
+  const edits: TextEdit[] = [];
+  for (const st of df.stages) {
+    const chain = baseChain(df, st.index);
+    const root = df.stages[chain[0]!]!.resolvedBaseImage;
+    // Only images whose users are known: a private base may well ship the user already.
+    if (!officialName(root) && !isShellless(root)) continue;
+    const known = new Set(shippedUsers(root));
+    for (const i of chain.slice(0, -1)) for (const u of usersCreatedIn(df.stages[i]!.instructions)) known.add(u);
+    const tools = userToolsFor(df, st.index);
+    const seen: ParsedInstruction[] = [];
+    for (const ins of st.instructions) {
+      seen.push(ins);
+      let names: string[] = [];
+      if (ins.keyword === 'USER') names = [ins.args.trim().split(':')[0]!];
+      if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+        const ch = ins.flags.find((f) => f.name === 'chown')?.value;
+        if (ch) names = [ch.split(':')[0]!];
+      }
+      for (const u of usersCreatedIn(seen)) known.add(u);
+      for (const name of names) {
+        if (!name || /^\d+$/.test(name) || /\$/.test(name) || known.has(name)) continue;
+        const line = createUserLine(name, tools);
+        known.add(name);
+        if (!line) continue; // distroless/scratch: only numeric ids or its own users work; left as written
+        const pos = { line: ins.range.start.line, character: 0 };
+        edits.push({ range: { start: pos, end: pos }, newText: line + eol });
+      }
+    }
+  }
+  return edits;
 }
 
 /**
@@ -86,7 +192,7 @@ export function addNonRootUser(text: string, parsed?: ParsedDockerfile, user = D
   const current = finalUser(df);
   if (!isRootUser(current.user)) return [];
   const existing = createdUser(df);
-  const lines = nonRootUserLines(finalRootImage(df), existing ?? user, existing !== null);
+  const lines = nonRootUserLines(finalRootImage(df), existing ?? user, existing !== null, userToolsFor(df, last.index));
   let anchor: ParsedInstruction = last.from;
   for (const ins of last.instructions) if (['RUN', 'COPY', 'ADD', 'USER'].includes(ins.keyword)) anchor = ins;
   const eol = eolOf(text);

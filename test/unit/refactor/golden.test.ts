@@ -19,7 +19,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.Dockerfile')).sor
     const input = readFileSync(join(dir, file), 'utf8');
     const r = refactorToMultiStage(input);
     const expectedPath = join(dir, `${name}.expected`);
-    if (process.env.UPDATE_GOLDEN || !existsSync(expectedPath)) writeFileSync(expectedPath, r.text);
+    if (process.env.UPDATE_GOLDEN) writeFileSync(expectedPath, r.text);
+    // A missing expected file is a failure, not a new baseline: review it with UPDATE_GOLDEN=1.
+    assert.ok(existsSync(expectedPath), `${name}.expected is missing; run with UPDATE_GOLDEN=1 and review it`);
     assert.equal(r.text, readFileSync(expectedPath, 'utf8'));
     assert.equal(r.ecosystem, expectedEcosystem[name], 'ecosystem');
     assert.equal(r.changed, true);
