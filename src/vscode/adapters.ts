@@ -80,6 +80,7 @@ export function createSuggester(): Suggester {
   return {
     findings: (text, opts) => analyzeDockerfile(text, {
       report: opts.report ?? undefined,
+      fixReports: opts.fixReports,
       disabledRules: opts.disabledRules,
       buildkit: opts.buildkit,
       contextFiles: opts.context ?? undefined,

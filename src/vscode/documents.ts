@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { sameDockerfileText } from '../core/hash';
 import { readConfig } from './config';
 import type { AnalysisStore } from './store';
 import type { ContextListing, Finding, Suggester } from './services';
@@ -48,16 +49,19 @@ export class FindingsCache implements vscode.Disposable {
   get(doc: vscode.TextDocument): Finding[] {
     const cfg = readConfig(doc.uri);
     if (!cfg.suggestionsEnabled) return [];
-    // A report made from other text must not lend its measurements to the current findings.
-    const report = this.store.current(doc.uri, doc.getText())?.report ?? null;
-    const key = JSON.stringify([doc.version, report?.startedAt ?? null, cfg.disabledRules, cfg.builder, this.contextGeneration]);
+    const recent = this.store.recent(doc.uri);
+    // A report made from other text must not lend its measurements to the current findings; the
+    // others (e.g. the built rewrite) only serve to measure what a fix saves.
+    const report = recent.find((a) => sameDockerfileText(a.text, doc.getText()))?.report ?? null;
+    const fixReports = recent.map((a) => a.report);
+    const key = JSON.stringify([doc.version, recent.map((a) => a.report.startedAt), cfg.disabledRules, cfg.builder, this.contextGeneration]);
     const uri = doc.uri.toString();
     const hit = this.cache.get(uri);
     if (hit && hit.key === key) return hit.findings;
     let findings: Finding[] = [];
     try {
       findings = this.suggester.findings(doc.getText(), {
-        report, disabledRules: cfg.disabledRules, buildkit: cfg.builder !== 'classic', context: contextListing(doc),
+        report, fixReports, disabledRules: cfg.disabledRules, buildkit: cfg.builder !== 'classic', context: contextListing(doc),
       });
     } catch {
       // A rule bug must not take the editor surfaces down; the CLI reports rule errors.

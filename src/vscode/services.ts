@@ -71,7 +71,7 @@ export interface RefactorResult {
 
 export interface Suggester {
   /** null when the suggestion rules are not available in this build. */
-  findings(text: string, opts: { report: AnalysisReport | null; disabledRules: string[]; buildkit: boolean; context: ContextListing | null }): Finding[];
+  findings(text: string, opts: { report: AnalysisReport | null; fixReports?: readonly AnalysisReport[]; disabledRules: string[]; buildkit: boolean; context: ContextListing | null }): Finding[];
   refactorToMultiStage(text: string): RefactorResult | null;
 }
 

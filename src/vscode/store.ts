@@ -14,6 +14,9 @@ export interface DocumentAnalysis {
 
 export class AnalysisStore implements vscode.Disposable {
   private readonly analyses = new Map<string, DocumentAnalysis>();
+  // Earlier analyses of other texts of the same document (before/after apply-and-measure): a fix
+  // whose result was built gets a measured saving when the user is back on the original text.
+  private readonly history = new Map<string, DocumentAnalysis[]>();
   private readonly comparisons = new Map<string, ComparisonView>();
   private readonly running = new Map<string, AbortController>();
   private readonly progressByUri = new Map<string, ProgressView>();
@@ -38,8 +41,13 @@ export class AnalysisStore implements vscode.Disposable {
 
   set(uri: vscode.Uri, a: DocumentAnalysis): void {
     this.analyses.set(uri.toString(), a);
+    const h = (this.history.get(uri.toString()) ?? []).filter((x) => x.text !== a.text);
+    this.history.set(uri.toString(), [a, ...h].slice(0, 4));
     this.changed.fire(uri);
   }
+
+  /** The latest analyses of this document, newest first, one per distinct text. */
+  recent(uri: vscode.Uri): readonly DocumentAnalysis[] { return this.history.get(uri.toString()) ?? []; }
 
   comparison(uri: vscode.Uri): ComparisonView | undefined { return this.comparisons.get(uri.toString()); }
 
@@ -83,6 +91,7 @@ export class AnalysisStore implements vscode.Disposable {
 
   forget(uri: vscode.Uri): void {
     this.analyses.delete(uri.toString());
+    this.history.delete(uri.toString());
     this.comparisons.delete(uri.toString());
     this.changed.fire(uri);
   }

@@ -5,7 +5,8 @@
 import { baseChain, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type ParsedStage, type Span } from '../dockerfile/parse';
 import { dockerfileHash } from '../hash';
 import type { AnalysisReport } from '../report';
-import { eolOf } from '../refactor/edits';
+import { applyEdits, eolOf } from '../refactor/edits';
+import { finalBaseOf, savingsOf } from './savings';
 import { cacheNeeds, cleanupEditsFor, mountEditFor, posIn, type CacheNeed } from '../refactor/mounts';
 import { refactorToMultiStage, splitPipArgs, type RefactorResult } from '../refactor/multistage';
 import { isBuildPackage, toolchainEstimate } from '../knowledge/packages';
@@ -32,6 +33,13 @@ export interface AnalyzeOptions {
   buildkit?: boolean;
   /** The build context, for the `.dockerignore` rule. */
   contextFiles?: ContextInfo;
+  /**
+   * Reports of other versions of the text — the file with a fix applied, built by apply-and-measure
+   * or in the background. A fix whose result is among them gets a measured saving.
+   */
+  fixReports?: readonly AnalysisReport[];
+  /** Unpacked sizes of images the engine has (reference → bytes), e.g. the slim base of a rewrite. */
+  imageSizes?: Readonly<Record<string, number>>;
 }
 
 type Concern = number[] | 'base';
@@ -536,6 +544,10 @@ export function analyzeDockerfile(text: string, opts: AnalyzeOptions = {}): Find
   for (const [id, run] of rules) if (!disabled.has(id)) run();
   const pragmas = readPragmas(df);
   const findings: Finding[] = [];
+  // The split drops the final image's toolchain layers; everything else comes back, copied.
+  const toolchainLines = drafts.filter((d) => d.id === 'build-tools-in-final').flatMap((d) => (Array.isArray(d.concern) ? d.concern : []));
+  const fixed = new Map<Fix, string>();
+  const fixedTextOf = (fx: Fix): string => { let t = fixed.get(fx); if (t === undefined) { t = applyEdits(c.text, fx.edits); fixed.set(fx, t); } return t; };
   for (const d of drafts) {
     if (d.hadolint && disabled.has(d.hadolint.toLowerCase())) continue;
     const line = d.span.start.line + 1;
@@ -544,7 +556,16 @@ export function analyzeDockerfile(text: string, opts: AnalyzeOptions = {}): Find
       id: d.id, severity: severityOf(d.id), range: d.span, line, endLine: d.span.end.line + 1,
       message: d.message, rationale: d.rationale, hadolint: d.hadolint, estimateBytes: d.estimateBytes,
       measuredBytes: measured(c, opts.report, d.concern),
+      savings: null,
     };
+    const fixedText = d.fix ? fixedTextOf(d.fix) : null;
+    const split = d.fix?.split === true;
+    const swapsBase = d.id === 'fat-base' && !!d.fix && !split;
+    f.savings = savingsOf({
+      text: c.text, fixedText, split, estimateBytes: d.estimateBytes, report: opts.report, fixReports: opts.fixReports, imageSizes: opts.imageSizes,
+      newBaseImage: fixedText !== null && (split || swapsBase) ? finalBaseOf(fixedText) : null,
+      droppedLines: split ? toolchainLines : [],
+    });
     if (d.fix) f.fix = d.fix;
     findings.push(f);
   }

@@ -1,5 +1,8 @@
 import type { Span } from '../dockerfile/parse';
 import type { TextEdit } from '../refactor/edits';
+import type { Savings } from './savings';
+
+export type { Savings };
 
 export type { TextEdit };
 
@@ -39,8 +42,16 @@ export interface Finding {
    * estimate exists.
    */
   estimateBytes: number | null;
-  /** Measured bytes of the layers concerned, from an AnalysisReport of the same Dockerfile text. */
+  /**
+   * Measured bytes of the layers concerned, from an AnalysisReport of the same Dockerfile text:
+   * what the finding costs today, not what its fix saves (see `savings`).
+   */
   measuredBytes: number | null;
+  /**
+   * What applying the fix saves: `measured` only when the engine built both the file and the
+   * fixed file; otherwise an estimate (which subtracts what the fix adds back). null: no honest number.
+   */
+  savings: Savings | null;
   fix?: Fix;
 }
 

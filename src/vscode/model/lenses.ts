@@ -15,6 +15,8 @@ export interface LensFinding {
   severity?: 'info' | 'hint' | 'warning';
   estimateBytes?: number | null;
   measuredBytes?: number | null;
+  /** What the fix saves; only `measured` when both the file and the fixed file were built. */
+  savings?: { bytes: number; basis: 'measured' | 'estimate' } | null;
   fix?: { title: string; edits: unknown[] };
 }
 
@@ -114,9 +116,15 @@ export function computeLenses(input: LensInput): LensSpec[] {
   return out.sort((a, b) => a.line - b.line);
 }
 
+/**
+ * `<message> (−X measured)` only for a saving the engine measured by building the fixed file;
+ * `(−~X estimate)` otherwise. The measured size of the layers a finding concerns (`measuredBytes`)
+ * is what it costs today, not what the fix saves, so it never labels a saving.
+ */
 export function suggestionTitle(f: LensFinding): string {
-  if (typeof f.measuredBytes === 'number' && f.measuredBytes > 0) return `${f.message} (−${formatBytes(f.measuredBytes)} measured)`;
-  if (typeof f.estimateBytes === 'number' && f.estimateBytes > 0) return `${f.message} (−~${formatBytes(f.estimateBytes)})`;
+  const s = f.savings;
+  if (s && s.bytes > 0) return `${f.message} (−${s.basis === 'measured' ? '' : '~'}${formatBytes(s.bytes)} ${s.basis})`;
+  if (s === undefined && typeof f.estimateBytes === 'number' && f.estimateBytes > 0) return `${f.message} (−~${formatBytes(f.estimateBytes)} estimate)`;
   return f.message;
 }
 
@@ -140,7 +148,11 @@ function groupTitle(g: LensFinding[]): string {
     const v = xs.filter((x): x is number => typeof x === 'number' && x > 0);
     return v.length ? Math.max(...v) : null;
   };
-  return suggestionTitle({ ...g[0]!, message: g[0]!.fix!.title, measuredBytes: max(g.map((f) => f.measuredBytes)), estimateBytes: max(g.map((f) => f.estimateBytes)) });
+  // One fix, one saving: a measured one wins; otherwise the largest estimate.
+  const savings = g.map((f) => f.savings).filter((x): x is NonNullable<LensFinding['savings']> => !!x && x.bytes > 0);
+  const best = savings.find((x) => x.basis === 'measured') ?? (savings.length ? savings.reduce((a, b) => (b.bytes > a.bytes ? b : a)) : null);
+  if (g.some((f) => f.savings !== undefined)) return suggestionTitle({ ...g[0]!, message: g[0]!.fix!.title, savings: best });
+  return suggestionTitle({ ...g[0]!, message: g[0]!.fix!.title, estimateBytes: max(g.map((f) => f.estimateBytes)) });
 }
 
 /** The current index of an analysed stage, only if its FROM line reads exactly as it did. */

@@ -95,11 +95,14 @@ test('while running, the first FROM offers Cancel and every lens line stays wher
 
 test('suggestion lenses show the estimate or the measured saving', () => {
   const range = { start: { line: 1, character: 0 }, end: { line: 1, character: 10 } };
-  assert.equal(suggestionTitle({ id: 'a', range, message: 'Split build tools into a builder stage', estimateBytes: 600_000_000 }), 'Split build tools into a builder stage (−~600 MB)');
-  assert.equal(suggestionTitle({ id: 'a', range, message: 'Split', estimateBytes: 600_000_000, measuredBytes: 412_000_000 }), 'Split (−412 MB measured)');
+  assert.equal(suggestionTitle({ id: 'a', range, message: 'Split build tools into a builder stage', estimateBytes: 600_000_000 }), 'Split build tools into a builder stage (−~600 MB estimate)');
+  // The measured cost of the layers concerned is not a saving: never labelled "measured".
+  assert.equal(suggestionTitle({ id: 'a', range, message: 'Split', estimateBytes: 600_000_000, measuredBytes: 650_000_000, savings: { bytes: 480_000_000, basis: 'estimate' } }), 'Split (−~480 MB estimate)');
+  assert.equal(suggestionTitle({ id: 'a', range, message: 'Split', measuredBytes: 650_000_000, savings: { bytes: 501_000_000, basis: 'measured' } }), 'Split (−501 MB measured)');
+  assert.equal(suggestionTitle({ id: 'a', range, message: 'Split', measuredBytes: 650_000_000, savings: null }), 'Split');
   assert.equal(suggestionTitle({ id: 'a', range, message: 'Use a non-root user' }), 'Use a non-root user');
   const lenses = computeLenses(input({ findings: [{ id: 'f1', range, message: 'Split', estimateBytes: 1_000_000 }] }));
-  assert.deepEqual(lenses.find((l) => l.action.kind === 'suggestion'), { line: 1, title: 'Split (−~1 MB)', action: { kind: 'suggestion', findingId: 'f1' } });
+  assert.deepEqual(lenses.find((l) => l.action.kind === 'suggestion'), { line: 1, title: 'Split (−~1 MB estimate)', action: { kind: 'suggestion', findingId: 'f1' } });
   assert.ok(!computeLenses(input({ findings: [{ id: 'h', range, message: 'Style', severity: 'hint' }] })).some((l) => l.action.kind === 'suggestion'), 'hints get no lens');
   assert.ok(!computeLenses(input({ suggestionsEnabled: false, findings: [{ id: 'f1', range, message: 'Split' }] })).some((l) => l.action.kind === 'suggestion'));
 });
@@ -114,5 +117,5 @@ test('findings that share one fix get a single lens titled by the fix, with the 
     { id: 'user@3', range: at(3), message: 'Runs as root', fix: { title: 'Add USER', edits: [] }, severity: 'warning' },
   ] }));
   const sugg = lenses.filter((l) => l.action.kind === 'suggestion');
-  assert.deepEqual(sugg.map((l) => [l.line, l.title]), [[0, 'Split into a builder and a slim runtime stage (−~880 MB)'], [3, 'Runs as root']]);
+  assert.deepEqual(sugg.map((l) => [l.line, l.title]), [[0, 'Split into a builder and a slim runtime stage (−~880 MB estimate)'], [3, 'Runs as root']]);
 });
