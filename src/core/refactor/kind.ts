@@ -31,6 +31,14 @@ export function isWindowsDockerfile(df: ParsedDockerfile, st: ParsedStage): bool
 
 const ROOT_DAEMONS = new Set(['cron', 'cronie', 'supervisor', 'openssh-server', 'systemd', 'systemd-sysv', 'rsyslog', 'dcron', 'busybox-suid']);
 
+const ROOT_MASTERS: Record<string, string> = {
+  'php-fpm': 'whose master process runs as root and whose pool workers run as www-data',
+  'apache2-foreground': 'which starts as root to bind its port and serves as www-data',
+  'httpd-foreground': 'which starts as root to bind its port and serves as daemon',
+  nginx: 'whose master process runs as root and whose workers run unprivileged',
+  supervisord: 'a process supervisor that starts its programs as the users they name',
+};
+
 // Programs that switch to another user before exec'ing the real process.
 const PRIV_DROP = /(^|[\s/"'=])(gosu|su-exec|setpriv|s6-setuidgid|chpst|runuser)([\s"'@:]|$)/;
 
@@ -94,6 +102,10 @@ export function imageKind(df: ParsedDockerfile): KindVerdict {
       if (d) return { kind: 'root-daemon', reason: `it installs ${d} (line ${i.line}), which runs as root` };
     }
   }
+  // Servers whose master process runs as root by design and whose workers switch users.
+  const last = [...st.instructions].reverse().find((i) => i.keyword === 'CMD');
+  const cmd0 = last ? (execArgv(last).argv[0] ?? '').replace(/^.*\//, '') : '';
+  if (ROOT_MASTERS[cmd0]) return { kind: 'root-daemon', reason: `its CMD is ${cmd0}, ${ROOT_MASTERS[cmd0]}` };
   const server = rootServerImage(st.resolvedBaseImage);
   if (server) return { kind: 'privileged-port', reason: server };
   const ports = privilegedPorts(st);

@@ -30,6 +30,7 @@ describe('kinds of image that get no USER and no base swap', () => {
     ['entrypoint that drops privileges', 'FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends gosu && rm -rf /var/lib/apt/lists/*\nCOPY app.sh /app.sh\nENTRYPOINT ["gosu", "daemon", "/app.sh"]\n', /drops privileges itself \(gosu\)/],
     ['php:apache binds port 80', 'FROM php:8.3-apache\nCOPY src/ /var/www/html/\n', /binds port 80 as root/],
     ['app exposing port 80', 'FROM node:20\nWORKDIR /app\nCOPY . .\nEXPOSE 80\nCMD ["node", "server.js"]\n', /port 80, below 1024/],
+    ['php-fpm master', 'FROM php:8.3-fpm-alpine\nRUN apk add --no-cache rsync\nCOPY upgrade.exclude /\nCOPY *.sh /\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["php-fpm"]\n', /php-fpm, whose master process runs as root/],
     ['cron daemon', 'FROM python:3.12-slim\nRUN apt-get update && apt-get install -y cron && rm -rf /var/lib/apt/lists/*\nCOPY job.py /job.py\nCMD ["cron", "-f"]\n', /installs cron/],
   ];
   for (const [name, text, why] of cases) {
