@@ -2,7 +2,8 @@
 // examples/Dockerfile.single-stage before and after `refactorToMultiStage`, on the private
 // test engine with the fixture python images, network none (the example needs no index).
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Dockerode from 'dockerode';
@@ -99,4 +100,47 @@ test('safe subset on Debian and busybox bases: the added user exists and the ima
     assert.equal(out.code, 0, out.out);
     assert.equal(out.out.trim(), 'appuser');
   }
+});
+
+// Issue 15 reproducers, built for real: a user the original creates in an install RUN (which stays
+// in the builder) must exist in the runtime stage that uses it with COPY --chown and USER.
+test('a user created in the builder-only install RUN exists in the runtime stage', { timeout: 900_000 }, async () => {
+  const host = await ensureFixtures();
+  docker ??= new Dockerode(dockerodeOptionsFor(host));
+  const seed = readFileSync(join(examples, 'Dockerfile.single-stage'), 'utf8');
+  const text = seed
+    .replace(/(RUN pip install [^\n]*)/, '$1 && useradd -r web')
+    .replace('COPY app.py .', 'COPY --chown=web:web app.py .\nUSER web');
+  assert.notEqual(text, seed, 'the reproducer edits applied');
+  const r = refactorToMultiStage(text);
+  const df = parseDockerfile(r.text);
+  assert.ok(df.stages.length >= 2, r.notes.join('\n'));
+  const runtime = df.stages[df.stages.length - 1]!;
+  const img = await build(docker, r.text, `stagelens-test/refactor-user:${process.pid}-${Date.now()}`, runtime.name ?? '');
+  const out = await runOnce(docker, img.id, ['python', '-c', 'import os, pwd, fastcalc; print(pwd.getpwuid(os.getuid()).pw_name, os.stat("/app/app.py").st_uid == os.getuid())']);
+  assert.equal(out.code, 0, out.out);
+  assert.equal(out.out.trim(), 'web True');
+});
+
+// $GOPATH does not exist in distroless, and files next to the binary must come along.
+test('Go on distroless: $GOPATH written out, files next to the binary reach the runtime, runs as nonroot', { timeout: 900_000 }, async (t) => {
+  const host = await ensureFixtures();
+  docker ??= new Dockerode(dockerodeOptionsFor(host));
+  const images = await docker.listImages();
+  const have = (ref: string): boolean => images.some((i) => (i.RepoTags ?? []).includes(ref));
+  if (!have('golang:1.19') || !have('gcr.io/distroless/static-debian12:nonroot')) { t.skip('golang:1.19 / distroless fixture images are not on this engine'); return; }
+  const ctx = mkdtempSync(join(tmpdir(), 'sl-r15-go-'));
+  writeFileSync(join(ctx, 'go.mod'), 'module example.com/hello\n\ngo 1.19\n');
+  writeFileSync(join(ctx, 'main.go'), 'package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\tb, err := os.ReadFile("templates/greeting.txt")\n\tif err != nil {\n\t\tfmt.Println("missing:", err)\n\t\tos.Exit(1)\n\t}\n\twd, _ := os.Getwd()\n\tfmt.Printf("%s %s %d\\n", string(b), wd, os.Getuid())\n}\n');
+  mkdirSync(join(ctx, 'templates'));
+  writeFileSync(join(ctx, 'templates', 'greeting.txt'), 'hello');
+  const text = 'FROM golang:1.19\nWORKDIR $GOPATH/src/hello\nCOPY . .\nRUN go build -o server .\nCMD ["./server"]\n';
+  const r = refactorToMultiStage(text);
+  assert.match(r.text, /distroless/);
+  const df = parseDockerfile(r.text);
+  const runtime = df.stages[df.stages.length - 1]!;
+  const img = await build(docker, r.text, `stagelens-test/refactor-go:${process.pid}-${Date.now()}`, runtime.name ?? '', ctx);
+  const out = await runOnce(docker, img.id, []);
+  assert.equal(out.code, 0, out.out);
+  assert.equal(out.out.trim(), 'hello /go/src/hello 65532');
 });

@@ -94,7 +94,7 @@ const SERVER_TO_CLIENT: Record<string, { debian: string; alpine: string }> = {
 
 /** Whether a package is a database server (never reinstalled as a "runtime package" of an app). */
 export function isServerPackage(pkg: string): boolean {
-  return Object.hasOwn(SERVER_TO_CLIENT, pkg.toLowerCase()) || /^postgresql-\d+$/.test(pkg.toLowerCase());
+  return Object.hasOwn(SERVER_TO_CLIENT, pkg.toLowerCase()) || /^postgresql(-\d+)?(-contrib)?$/.test(pkg.toLowerCase());
 }
 
 /**
@@ -103,7 +103,7 @@ export function isServerPackage(pkg: string): boolean {
  */
 export function runtimeLibraryFor(pkg: string, distro: Distro): string | null {
   const p = pkg.toLowerCase().replace(/:(amd64|arm64|i386)$/, '');
-  const server = SERVER_TO_CLIENT[p] ?? (/^postgresql-\d+$/.test(p) ? SERVER_TO_CLIENT.postgresql! : undefined);
+  const server = SERVER_TO_CLIENT[p] ?? (/^postgresql(-\d+)?(-contrib)?$/.test(p) ? SERVER_TO_CLIENT.postgresql! : undefined);
   if (server) return distro.family === 'alpine' ? server.alpine : server.debian;
   if (distro.family === 'alpine') return ALPINE_RUNTIME[p] ?? null;
   if (distro.family === 'ubuntu' && UBUNTU_RUNTIME[p]) return UBUNTU_RUNTIME[p]!;

@@ -4,9 +4,9 @@
 // a Windows image has none of the Linux tools (useradd, RUN --mount, /opt/venv) a rewrite uses.
 import type { ParsedDockerfile, ParsedInstruction, ParsedStage } from '../dockerfile/parse';
 import { officialName, parseImageRef } from '../knowledge/images';
-import { commandWords, copyOperands, execArgv, runCommand, segments } from '../knowledge/shell';
+import { commandWords, copyOperands, execArgv, installedPackages, runCommand, segments } from '../knowledge/shell';
 
-export type ImageKind = 'windows' | 'onbuild' | 'base' | 'drops-privileges' | 'privileged-port' | 'app';
+export type ImageKind = 'windows' | 'onbuild' | 'base' | 'drops-privileges' | 'privileged-port' | 'root-daemon' | 'app';
 
 export interface KindVerdict {
   kind: ImageKind;
@@ -29,6 +29,16 @@ export function isWindowsDockerfile(df: ParsedDockerfile, st: ParsedStage): bool
   return df.instructions.some((i) => i.keyword === 'SHELL' && WINDOWS_SHELL.test(i.args));
 }
 
+const ROOT_DAEMONS = new Set(['cron', 'cronie', 'supervisor', 'openssh-server', 'systemd', 'systemd-sysv', 'rsyslog', 'dcron', 'busybox-suid']);
+
+const ROOT_MASTERS: Record<string, string> = {
+  'php-fpm': 'whose master process runs as root and whose pool workers run as www-data',
+  'apache2-foreground': 'which starts as root to bind its port and serves as www-data',
+  'httpd-foreground': 'which starts as root to bind its port and serves as daemon',
+  nginx: 'whose master process runs as root and whose workers run unprivileged',
+  supervisord: 'a process supervisor that starts its programs as the users they name',
+};
+
 // Programs that switch to another user before exec'ing the real process.
 const PRIV_DROP = /(^|[\s/"'=])(gosu|su-exec|setpriv|s6-setuidgid|chpst|runuser)([\s"'@:]|$)/;
 
@@ -45,7 +55,7 @@ function isSupportCopy(ins: ParsedInstruction): boolean {
   const ops = copyOperands(ins);
   if (!ops) return false;
   return ops.sources.every((s) => /^https?:\/\//.test(s)
-    || /(^|\/)(docker-[\w.-]*|[\w.-]*entrypoint[\w.-]*|[\w.-]+\.(sh|conf|ini|cnf|repo|list|gpg|asc|key|pem|crt|py|rb)|start-[\w.-]+|healthcheck[\w.-]*|initdb\.d|fix-permissions|[\w.-]*\.d)$/i.test(s.replace(/\/+$/, ''))
+    || /(^|\/)(docker-[\w.*-]*|[\w.*-]*entrypoint[\w.*-]*|[\w.*-]+\.(sh|conf|ini|cnf|repo|list|gpg|asc|key|pem|crt|py|rb)|start-[\w.*-]+|healthcheck[\w.*-]*|initdb\.d|fix-permissions|[\w.*-]*\.d)$/i.test(s.replace(/\/+$/, ''))
     && !/^(app|main|server|manage|wsgi|asgi|run)\.(py|rb)$/i.test(s.replace(/^.*\//, '')));
 }
 
@@ -84,6 +94,18 @@ export function imageKind(df: ParsedDockerfile): KindVerdict {
   const texts = st.instructions.filter((i) => ['RUN', 'ENTRYPOINT', 'CMD', 'COPY', 'ADD'].includes(i.keyword)).map((i) => (i.keyword === 'RUN' ? runCommand(i) : i.args));
   const drop = texts.map((t) => PRIV_DROP.exec(t)).find((m) => m);
   if (drop) return { kind: 'drops-privileges', reason: `its entrypoint drops privileges itself (${drop[2]}): it must start as root` };
+  // Process supervisors and system daemons that only work as root.
+  for (const i of st.instructions) {
+    if (i.keyword !== 'RUN') continue;
+    for (const g of segments(runCommand(i))) {
+      const d = installedPackages(g)?.packages.find((p) => ROOT_DAEMONS.has(p));
+      if (d) return { kind: 'root-daemon', reason: `it installs ${d} (line ${i.line}), which runs as root` };
+    }
+  }
+  // Servers whose master process runs as root by design and whose workers switch users.
+  const last = [...st.instructions].reverse().find((i) => i.keyword === 'CMD');
+  const cmd0 = last ? (execArgv(last).argv[0] ?? '').replace(/^.*\//, '') : '';
+  if (ROOT_MASTERS[cmd0]) return { kind: 'root-daemon', reason: `its CMD is ${cmd0}, ${ROOT_MASTERS[cmd0]}` };
   const server = rootServerImage(st.resolvedBaseImage);
   if (server) return { kind: 'privileged-port', reason: server };
   const ports = privilegedPorts(st);

@@ -373,7 +373,7 @@ function planPython(c: Ctx): PlanResult {
     const segs = segments(runCommand(ins));
     for (const s of segs) {
       const m = /^(?:\S*\/)?(?:python[\d.]*\s+-m\s+venv|virtualenv)\s+(?:-\S+\s+)*(\S+)/.exec(commandWords(s).argv.join(' '));
-      if (m && ins.keyword === 'RUN') venv = joinPath(c.wd[st.instructions.indexOf(ins)]!, m[1]!);
+      if (m && ins.keyword === 'RUN') { const k = st.instructions.indexOf(ins); venv = joinPath(c.wd[k]!, resolveVars(m[1]!, builderEnv(c, k))); }
       const pa = pipInstall(s);
       if (pa && pa.some((a) => /^(--user|--target|-t|--prefix|--root)(=|$)/.test(a))) return { fail: `line ${ins.line}: pip install --user/--target/--prefix puts packages outside a virtualenv` };
     }
@@ -437,6 +437,9 @@ function planPython(c: Ctx): PlanResult {
     if (hasPip) summary.push(`line ${ins.line}: Python packages install in the builder into ${venv ?? VENV}; the runtime copies that directory.`);
   }
   if (!venvAdded && venv === null) return { fail: 'no pip install found to move into a builder' };
+  if (venv !== null && /\$/.test(venv)) return { fail: `cannot tell where the virtualenv ${venv} is` };
+  // Same base, no build packages left behind, no dev tools split off: two stages, same image.
+  if (runtimeImage === st.baseImage && buildPkgs.length === 0 && testRuns.length === 0) return { fail: `the runtime would be ${runtimeImage} again with the same packages, so a split would save nothing` };
   const venvPath = venv ?? VENV;
   const setup: Block[] = [];
   if (pipLibs.length) summary.push(`${pipLibs.join(', ')} installed in the runtime stage: pip builds a package from source that loads ${pipLibs.length > 1 ? 'them' : 'it'} at runtime.`);
@@ -512,6 +515,7 @@ function planNode(c: Ctx): PlanResult {
       notes.push(`line ${ins.line}: this RUN runs in both stages; check that it works on ${runtimeImage}.`);
     }
   }
+  if (nm.production && runtimeImage === st.baseImage && buildPkgs.length === 0) return { fail: `dependencies are already production-only and the runtime would be ${runtimeImage} again, so a split would save nothing` };
   if (!nm.production) {
     // npm 6 (bundled with node <= 14) ignores --omit=dev and keeps devDependencies.
     const major = nodeMajor(st.resolvedBaseImage);
@@ -558,6 +562,13 @@ function planCompiled(c: Ctx): PlanResult {
   } else if (eco === 'rust') {
     const s = slimFor(st.resolvedBaseImage);
     runtimeImage = s && officialName(st.resolvedBaseImage) === 'rust' ? s.image : `debian:${debianCodename(parseImageRef(st.resolvedBaseImage).tag) ?? 'bookworm'}-slim`;
+    // The full rust image has libssl-dev and CA certificates, so openssl-sys and native-tls crates
+    // build and run there; the slim runtime gets their runtime halves, as the original had.
+    if (!isBusyboxFamily(runtimeImage) && !/slim/.test(parseImageRef(st.resolvedBaseImage).tag ?? '')) {
+      runtimePkgs.push('ca-certificates');
+      buildPkgs.push('libssl-dev');
+      summary.push('ca-certificates and the OpenSSL runtime library are installed in the runtime: the full rust image had them, and TLS crates need them.');
+    }
     notes.push('If the binary links system libraries the build did not install as -dev packages, install their runtime packages in the runtime stage; ca-certificates is needed for outgoing TLS.');
   } else {
     const s = slimFor(st.resolvedBaseImage);
@@ -688,6 +699,9 @@ function swapRisk(st: ParsedStage, slimImage: string): string | null {
       if (hit) return `line ${ins.line} copies ${hit}, which may hold native code built against the full image`;
     }
     const cmds = runtimeCommands([{ lines: [ins.text], comments: [] }]);
+    // Language package tools (npm run install, gem, composer) may compile against the full image.
+    const lang = ins.keyword === 'RUN' ? cmds.find((x) => /^(npm|npx|yarn|pnpm|pip[\d.]*|gem|bundle|composer|node-gyp|cpanm)$/.test(x.replace(/^.*\//, ''))) : undefined;
+    if (lang) return `line ${ins.line} runs \`${lang}\`, which may build native code against the libraries of ${st.baseImage}`;
     for (const cmd of cmds) {
       const pk = slimMissingCommand(cmd, family);
       if (pk && !(pk !== 'build' && installed.has(pk))) return `line ${ins.line} runs \`${cmd}\`, which ${slimImage} does not have`;
@@ -699,6 +713,29 @@ function swapRisk(st: ParsedStage, slimImage: string): string | null {
   }
   return null;
 }
+
+/**
+ * Whether the users of an image are known: official images and distroless start as root with no
+ * app user. Any other base may set its own USER already — then a `RUN useradd` runs as that user
+ * and fails, and the base's user is the one the app expects.
+ */
+function knownUsers(ref: string): boolean {
+  return officialName(ref) !== null || isShellless(ref);
+}
+/** Why adding USER to this app would likely break it, or null. */
+function userRisk(st: ParsedStage): string | null {
+  if (!st.instructions.some((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT')) {
+    return 'the file sets no CMD or ENTRYPOINT, so what runs (and whether it needs root) is decided elsewhere';
+  }
+  // Rails (tmp/pids, log/) and Laravel (storage/, bootstrap/cache) write into the app directory,
+  // which COPY made root-owned: an unprivileged user would crash at start.
+  const text = st.instructions.map((i) => i.text).join('\n');
+  if (/\b(bundle|rails|puma|unicorn|rackup|gem install)\b|Gemfile/.test(text)) return 'Ruby apps (Rails, Puma) write tmp/ and log/ inside the app directory, which is root-owned here; create the user, chown those directories to it, then add USER';
+  if (/\b(composer|artisan)\b/.test(text)) return 'PHP apps (Laravel) write storage/ and bootstrap/cache inside the app directory, which is root-owned here; chown those to the user, then add USER';
+  return null;
+}
+
+const UNKNOWN_BASE_USER = (image: string): string => `No USER added: ${image} is not an official image, so it may already switch to its own user (adding one could break the build); if it runs as root, add a USER yourself.`;
 
 /** Safe single-stage improvements when the split is not possible: slim base, caches, user. */
 function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, summary: string[], notes: string[], kind: ImageKind): string {
@@ -720,11 +757,16 @@ function safeSubset(text: string, df: ParsedDockerfile, opts: RefactorOptions, s
       summary.push(`FROM ${st.baseImage} → ${runtimeFrom(st, slim.image)} (${slim.why}).`);
     }
   }
-  if (opts.cacheMounts !== false) {
+  // Base and ONBUILD images are often built by the classic builder (official-image infrastructure),
+  // where RUN --mount is a syntax error: they get no cache mounts either.
+  if (opts.cacheMounts !== false && kind !== 'base' && kind !== 'onbuild') {
     const e = addCacheMounts(cur);
     if (e.length) { cur = applyEdits(cur, e); summary.push(`added BuildKit cache mounts to ${e.length} RUN instruction${e.length > 1 ? 's' : ''}.`); }
   }
-  if (kind === 'app') {
+  const noUser = kind === 'app' ? userRisk(st) : null;
+  if (kind === 'app' && !knownUsers(st.resolvedBaseImage)) notes.push(UNKNOWN_BASE_USER(st.baseImage));
+  else if (noUser) notes.push(`No USER added: ${noUser}.`);
+  else if (kind === 'app') {
     const u = addNonRootUser(cur, undefined, opts.user);
     if (u.length) { cur = applyEdits(cur, u); summary.push('the final stage now runs as a non-root user.'); notes.push(USER_NOTE); }
   }
@@ -786,8 +828,13 @@ export function refactorToMultiStage(text: string, opts: RefactorOptions = {}): 
       if (e.length) { out = applyEdits(out, e); summary.push(`added BuildKit cache mounts to ${e.length} RUN instruction${e.length > 1 ? 's' : ''} (works without a # syntax line).`); }
     }
     out = withStageUsers(out, summary);
-    const u = addNonRootUser(out, undefined, opts.user);
-    if (u.length) { out = applyEdits(out, u); summary.push('the runtime stage runs as a non-root user.'); notes.push(USER_NOTE); }
+    const risk = userRisk(st);
+    if (!knownUsers(plan.runtimeImage)) notes.push(UNKNOWN_BASE_USER(plan.runtimeImage));
+    else if (risk) notes.push(`No USER added: ${risk}.`);
+    else {
+      const u = addNonRootUser(out, undefined, opts.user);
+      if (u.length) { out = applyEdits(out, u); summary.push('the runtime stage runs as a non-root user.'); notes.push(USER_NOTE); }
+    }
     const check = parseDockerfile(out);
     if (check.problems.length) {
       return unchanged([`Internal: the rewrite did not parse (${check.problems[0]!.message}); left unchanged.`]);

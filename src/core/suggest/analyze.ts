@@ -387,10 +387,13 @@ function ruleRootUser(c: Ctx, out: Draft[]): void {
   const cands = candidateBaseStages(c, c.chain[0]!);
   if (cands.length && cands.every((s) => s.instructions.some((i) => i.keyword === 'USER' && !isRootUser(i.args.trim())))) return;
   if (cands.length) return; // unknown which stage; its user may be set there
-  const edits = addNonRootUser(c.text, c.df);
+  const lowPort = c.kind.traits.has('exposes-low-port');
+  const edits = lowPort ? [] : addNonRootUser(c.text, c.df);
   out.push({
     id: 'root-user', span: spanOf(c.final.from),
-    message: 'The final stage runs as root (no USER).',
+    message: lowPort
+      ? `The final stage runs as root (no USER); ${c.kind.why['exposes-low-port']}: serve on a port ≥ 1024 (or grant CAP_NET_BIND_SERVICE) and add a USER.`
+      : 'The final stage runs as root (no USER).',
     rationale: 'A process running as root inside the container is root on any volume it mounts and one kernel bug away from the host. Create an unprivileged user and switch to it.',
     hadolint: null, estimateBytes: null, concern: [],
     fix: edits.length ? { title: 'Run as a non-root user', edits } : undefined,

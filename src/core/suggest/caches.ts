@@ -61,7 +61,7 @@ export function leftCaches(ins: ParsedInstruction, vars: Map<string, string>, us
       && !isMounted('/var/lib/apt/lists')) {
       add('apt', '/var/lib/apt/lists', false);
     }
-    if (pk?.manager === 'apk' && !pk.options.includes('--no-cache') && !rmMatches(/^\/var\/cache\/apk(\/\*?)?$/) && !isMounted('/var/cache/apk', '/etc/apk/cache')) {
+    if (pk?.manager === 'apk' && !pk.options.includes('--no-cache') && !pk.options.includes('--no-network') && !rmMatches(/^\/var\/cache\/apk(\/\*?)?$/) && !isMounted('/var/cache/apk', '/etc/apk/cache')) {
       add('apk', '/var/cache/apk', false);
     }
     const probe = argv.slice(1).some((a) => ['--version', '-v', '-V', '--help', '-h'].includes(a));

@@ -4,6 +4,7 @@
 import { baseChain, type ParsedDockerfile, type ParsedInstruction, type ParsedStage } from '../dockerfile/parse';
 import { copyOperands, runCommand } from '../knowledge/shell';
 import { officialName, parseImageRef } from '../knowledge/images';
+import { imageKind as rewriteKind } from '../refactor/kind';
 
 export type ImageTrait =
   /** Runs on Windows containers: no Linux users, no Linux paths. */
@@ -19,12 +20,16 @@ export type ImageTrait =
   /** The base image already runs as a non-root user (distroless :nonroot, chiseled .NET, Jupyter stacks). */
   | 'nonroot-base'
   /** The final stage is a development environment (named dev, dev-envs, devcontainer…): tools and dev dependencies are its point. */
-  | 'development';
+  | 'development'
+  /** An application that EXPOSEs a port below 1024 (a non-root USER could not bind it as written). */
+  | 'exposes-low-port';
 
 export interface ImageKind {
   traits: Set<ImageTrait>;
   /** One sentence per trait, for notes and messages. */
   why: Partial<Record<ImageTrait, string>>;
+  /** Why the rewrite (refactor/kind.ts) leaves this image without USER, or null when it adds one. */
+  rewriteLeavesUser: string | null;
 }
 
 const WINDOWS_IMAGE = /(^|[/:_-])(windows|nanoserver|servercore|windowsservercore)([/:_.-]|$)/i;
@@ -58,12 +63,19 @@ export function imageKind(df: ParsedDockerfile): ImageKind {
   const traits = new Set<ImageTrait>();
   const why: ImageKind['why'] = {};
   const final = df.stages[df.stages.length - 1];
-  if (!final) return { traits, why };
+  if (!final) return { traits, why, rewriteLeavesUser: null };
   const chain: ParsedStage[] = baseChain(df, final.index).map((i) => df.stages[i]!);
   const root = chain[0]!;
   const rootImage = root.resolvedBaseImage;
   const ins = chain.flatMap((s) => s.instructions);
   const add = (t: ImageTrait, reason: string): void => { traits.add(t); why[t] ??= reason; };
+  let rewriteLeavesUser: string | null = null;
+  // The rewrite's verdict first, so a finding never asks for the USER the rewrite leaves out.
+  const verdict = rewriteKind(df);
+  // An application that merely EXPOSEs port 80 still runs as root by choice, not by design: the
+  // finding stays (without the USER fix, which would stop it binding the port).
+  if (verdict.kind === 'privileged-port' && /^it exposes port/.test(verdict.reason)) add('exposes-low-port', verdict.reason);
+  else if (verdict.kind !== 'app') rewriteLeavesUser = verdict.reason;
 
   const shellIsWindows = ins.some((i) => i.keyword === 'SHELL' && /powershell|pwsh|cmd(\.exe)?["\s]/i.test(i.args));
   if (WINDOWS_IMAGE.test(rootImage) || WINDOWS_IMAGE.test(root.baseImage) || df.escapeChar === '`' || shellIsWindows) {
@@ -91,11 +103,13 @@ export function imageKind(df: ParsedDockerfile): ImageKind {
     add('privileged-port', `it serves on ports below 1024 as root by design (${off}) and runs its workers unprivileged`);
   }
   if (NONROOT_BASES.some((p) => p(rootImage))) add('nonroot-base', `${rootImage} already runs as a non-root user`);
-  return { traits, why };
+  return { traits, why, rewriteLeavesUser };
 }
 
 /** Whether "add a non-root user" advice is wrong for this image, and why. */
 export function userAdviceDoesNotApply(kind: ImageKind): string | null {
+  // Never ask for the USER the rewrite deliberately leaves out.
+  if (kind.rewriteLeavesUser) return kind.rewriteLeavesUser;
   for (const t of ['windows', 'onbuild', 'base', 'drops-privileges', 'privileged-port', 'nonroot-base', 'development'] as const) {
     if (kind.traits.has(t)) return kind.why[t]!;
   }

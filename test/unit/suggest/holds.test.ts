@@ -28,7 +28,13 @@ describe('root-user: hadolint parity and kinds of image', () => {
     assert.deepEqual(only('FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gosu && rm -rf /var/lib/apt/lists/*\nCOPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]\n', 'root-user'), []);
     assert.deepEqual(only('FROM alpine:3.20\nRUN apk add --no-cache su-exec\nCOPY app /app\nENTRYPOINT ["su-exec","nobody","/app"]\n', 'root-user'), []);
     assert.deepEqual(only('FROM php:8.3-apache\nCOPY src/ /var/www/html/\n', 'root-user'), []);
+    assert.deepEqual(only('FROM alpine:3.20\nRUN apk add --no-network --virtual .rundeps libffi\nUSER 1\n', 'pm-cache'), [], 'apk --no-network fetches no index');
     assert.deepEqual(only('FROM golang:1.22 AS b\nRUN go build -o /app .\nFROM gcr.io/distroless/static-debian12:nonroot\nCOPY --from=b /app /app\nCMD ["/app"]\n', 'root-user'), []);
+  });
+  test('an application that EXPOSEs port 80 as root is flagged without the USER fix that would break the bind', () => {
+    const [f] = only('FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 80\nCMD ["gunicorn","-b","0.0.0.0:80","app:app"]\n', 'root-user');
+    assert.match(f!.message, /port 80.*≥ 1024/);
+    assert.equal(f!.fix, undefined);
   });
   test('a plain application image without USER is still flagged, with a fix', () => {
     const text = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node","server.js"]\n';

@@ -186,7 +186,8 @@ describe('root-user', () => {
   });
   test('alpine uses addgroup/adduser, busybox gets passwd entries; distroless uses its nonroot user', () => {
     assert.match(applyEdits('FROM alpine:3.20\nCOPY a /a\n', only('FROM alpine:3.20\nCOPY a /a\n', 'root-user')[0]!.fix!.edits), /addgroup -S appuser && adduser -S -G appuser appuser/);
-    assert.match(applyEdits('FROM fixture/busybox:latest\n', only('FROM fixture/busybox:latest\n', 'root-user')[0]!.fix!.edits), />> \/etc\/passwd/);
+    const bb = 'FROM fixture/busybox:latest\nCOPY app /app\nCMD ["/app"]\n'; // an application, not a bare base
+    assert.match(applyEdits(bb, only(bb, 'root-user')[0]!.fix!.edits), />> \/etc\/passwd/);
     const d = 'FROM gcr.io/distroless/static-debian12:latest\nCOPY app /app\n';
     assert.match(applyEdits(d, only(d, 'root-user')[0]!.fix!.edits), /USER nonroot:nonroot/);
   });
@@ -255,7 +256,7 @@ describe('no-dockerignore', () => {
 
 describe('options', () => {
   test('disabledRules takes rule ids and hadolint codes', () => {
-    const text = 'FROM debian\nRUN apt-get install -y curl\n';
+    const text = 'FROM debian\nRUN apt-get install -y curl\nCMD ["curl"]\n';
     assert.ok(ids(text).includes('untagged-base'));
     assert.ok(!ids(text, { disabledRules: ['untagged-base'] }).includes('untagged-base'));
     assert.ok(!ids(text, { disabledRules: ['DL3015'] }).includes('apt-no-recommends'));
