@@ -158,16 +158,15 @@ export function ensureStageUsers(text: string, parsed?: ParsedDockerfile): TextE
     const known = new Set(shippedUsers(root));
     for (const i of chain.slice(0, -1)) for (const u of usersCreatedIn(df.stages[i]!.instructions)) known.add(u);
     const tools = userToolsFor(df, st.index);
-    const seen: ParsedInstruction[] = [];
     for (const ins of st.instructions) {
-      seen.push(ins);
       let names: string[] = [];
       if (ins.keyword === 'USER') names = [ins.args.trim().split(':')[0]!];
       if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
         const ch = ins.flags.find((f) => f.name === 'chown')?.value;
         if (ch) names = [ch.split(':')[0]!];
       }
-      for (const u of usersCreatedIn(seen)) known.add(u);
+      // One instruction at a time: linear in the stage length (huge generated files stay fast).
+      for (const u of usersCreatedIn([ins])) known.add(u);
       for (const name of names) {
         if (!name || /^\d+$/.test(name) || /\$/.test(name) || known.has(name)) continue;
         const line = createUserLine(name, tools);
