@@ -113,7 +113,8 @@ test('POST /session: h2c upgrade with the session headers; DiffCopy, Health and 
     assert.ok(fin);
     const got = Buffer.concat(chunks);
     assert.equal(createHash('sha256').update(got).digest('hex'), createHash('sha256').update(big).digest('hex'));
-    assert.ok(sizes.length > 1 && Math.max(...sizes) <= 64 * 1024, `chunked: ${sizes.length} chunks, largest ${Math.max(...sizes)}`);
+    // Chunks stay far below the 4 MB message limit of grpc-go's default (older daemons).
+    assert.ok(sizes.length > 1 && Math.max(...sizes) <= 1024 * 1024, `chunked: ${sizes.length} chunks, largest ${Math.max(...sizes)}`);
     sizes = [];
     assert.ok(session.bytesSent() > big.length, `bytes sent ${session.bytesSent()}`);
 
