@@ -11,7 +11,7 @@ import * as http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { METHODS, openSession, SessionUnsupportedError } from '../../../src/engine/session/session';
+import { METHODS, openSession, sessionName, SessionUnsupportedError } from '../../../src/engine/session/session';
 import { DiskTree } from '../../../src/engine/session/tree';
 import { decodePacket, encodePacket, FrameDecoder, frame, PACKET, type Packet } from '../../../src/engine/session/wire';
 
@@ -136,4 +136,10 @@ test('an engine without /session is reported as unsupported, so the tar body is 
   try {
     await assert.rejects(openSession({ docker: d.docker, sharedKey: 'k', dirs: () => null }), SessionUnsupportedError);
   } finally { d.close(); }
+});
+
+test('the session name is a valid header value for any folder name', () => {
+  assert.equal(sessionName('/work/日本語 app'), '___ app');
+  assert.equal(sessionName('/srv/api'), 'api');
+  assert.equal(sessionName('/'), 'context');
 });
