@@ -13,8 +13,9 @@ import { decodePacket, encodePacket, PACKET, type Packet } from './wire';
 /** The metadata keys BuildKit's local source sends (buildkit session/filesync). */
 const KEY = { dirName: 'dir-name', include: 'include-patterns', exclude: 'exclude-patterns', follow: 'followpaths' } as const;
 
-const CHUNK = 64 << 10;
-const FILE_WORKERS = 4;
+const CHUNK = 256 << 10;
+const FILE_WORKERS = 8;
+const LARGE_FILE = 1n << 20n;
 
 /** Go's url.QueryUnescape; an undecodable value becomes '' as in BuildKit's decodeOpts. */
 function queryUnescape(s: string): string {
@@ -71,7 +72,7 @@ export function diffCopyHandler(lookup: (dirName: string) => FileTree | null, on
       onEvent?.({ dir, bytes, delta: 0, done: true, error: message });
       throw new GrpcError(GRPC_STATUS.UNKNOWN, message);
     }
-    const files = new Map<number, string>();
+    const files = new Map<number, { path: string; size: bigint }>();
 
     // File requests may arrive while STATs are still going out: serve them from a small pool.
     const pending: number[] = [];
@@ -79,10 +80,10 @@ export function diffCopyHandler(lookup: (dirName: string) => FileTree | null, on
     let failed: Error | null = null;
     let idle: (() => void) | null = null;
     const sendFile = async (id: number): Promise<void> => {
-      const path = files.get(id)!;
+      const { path, size } = files.get(id)!;
       files.delete(id);
       let src: Readable | Buffer | null = null;
-      try { src = tree.open(path); } catch { src = null; }
+      try { src = tree.open(path, size); } catch { src = null; }
       if (src) {
         try {
           for await (const c of chunks(src)) {
@@ -95,11 +96,24 @@ export function diffCopyHandler(lookup: (dirName: string) => FileTree | null, on
       }
       await send({ type: PACKET.DATA, id });
     };
+    // BuildKit keeps a bounded number of file requests open; a small file queued behind the
+    // chunks of a large one stalls them all, so small files go first and large ones one at a time.
+    let activeLarge = 0;
+    const isLarge = (id: number): boolean => (files.get(id)?.size ?? 0n) > LARGE_FILE;
     const pump = (): void => {
       while (!failed && active < FILE_WORKERS && pending.length) {
-        const id = pending.shift()!;
+        let at = pending.findIndex((id) => !isLarge(id));
+        if (at < 0) { if (activeLarge >= 1) break; at = 0; }
+        const id = pending.splice(at, 1)[0]!;
+        const large = isLarge(id);
         active++;
-        sendFile(id).catch((e: Error) => { failed ??= e; }).finally(() => { active--; pump(); if (active === 0 && !pending.length) idle?.(); });
+        if (large) activeLarge++;
+        sendFile(id).catch((e: Error) => { failed ??= e; }).finally(() => {
+          active--;
+          if (large) activeLarge--;
+          pump();
+          if (active === 0 && !pending.length) idle?.();
+        });
       }
     };
 
@@ -124,7 +138,7 @@ export function diffCopyHandler(lookup: (dirName: string) => FileTree | null, on
     try {
       let id = 0;
       for (const it of items) {
-        if (carriesData(it.stat.mode)) files.set(id, it.stat.path);
+        if (carriesData(it.stat.mode)) files.set(id, { path: it.stat.path, size: it.stat.size });
         id++;
         await send({ type: PACKET.STAT, stat: it.stat });
       }

@@ -25,6 +25,8 @@ export interface ServerCall {
 
 export type Handler = (call: ServerCall) => Promise<void>;
 
+const WRITE_AHEAD = 1 << 20;
+
 const RESERVED = new Set(['content-type', 'te', 'user-agent', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding']);
 
 /** grpc-message is percent-encoded (gRPC over HTTP/2 spec). */
@@ -80,7 +82,10 @@ class Call implements ServerCall {
 
   async write(msg: Uint8Array): Promise<void> {
     if (this.stream.destroyed || this.stream.closed) throw new GrpcError(GRPC_STATUS.CANCELLED, 'the caller closed the stream');
-    if (this.stream.write(frame(msg))) return;
+    this.stream.write(frame(msg));
+    // Http2Stream's 16 kB high-water mark would stop us after every chunk and leave the window
+    // the daemon grants unused while we wait for 'drain'; keep up to WRITE_AHEAD queued instead.
+    if (this.stream.writableLength < WRITE_AHEAD) return;
     await new Promise<void>((resolve, reject) => {
       const done = (): void => { this.stream.off('drain', done); this.stream.off('close', closed); resolve(); };
       const closed = (): void => { this.stream.off('drain', done); reject(new GrpcError(GRPC_STATUS.CANCELLED, 'the caller closed the stream')); };

@@ -187,4 +187,7 @@ export async function openSession(opts: SessionOptions): Promise<BuildSession> {
 }
 
 /** A session name like the Docker CLI's: the context folder's name. */
-export function sessionName(contextDir: string): string { return basename(contextDir) || 'context'; }
+export function sessionName(contextDir: string): string {
+  // A header value: non-ASCII folder names would make Node refuse the request.
+  return (basename(contextDir) || 'context').replace(/[^\x20-\x7e]/g, '_');
+}
