@@ -167,7 +167,8 @@ class SshStdioSocket extends Duplex {
 
   setTimeout(ms: number, cb?: () => void): this {
     this.idleMs = ms;
-    if (cb) this.once('timeout', cb);
+    // As net.Socket does: a callback is added once, and ms=0 with the same callback removes it.
+    if (cb) { this.removeListener('timeout', cb); if (ms > 0) this.once('timeout', cb); }
     if (ms === 0 && this.idleTimer) { clearTimeout(this.idleTimer); this.idleTimer = undefined; } else this.touch();
     return this;
   }
