@@ -47,8 +47,9 @@ test('DOCKER_HOST forms: unix, tcp, tcp with TLS, ssh', () => {
   const ssh = resolveEndpoint({ env: { DOCKER_HOST: 'ssh://deploy@build.example:2222' }, dockerConfigDir: dir });
   // ssh:// is plain HTTP whose connections the system ssh client makes (src/engine/ssh.ts).
   assert.equal(ssh.dockerodeOptions.protocol, 'http');
-  assert.ok(ssh.dockerodeOptions.agent instanceof SshAgent);
-  assert.deepEqual((ssh.dockerodeOptions.agent as SshAgent).target, { host: 'build.example', user: 'deploy', port: 2222 });
+  const agent = (ssh.dockerodeOptions as { agent?: unknown }).agent;
+  assert.ok(agent instanceof SshAgent);
+  assert.deepEqual(agent.target, { host: 'build.example', user: 'deploy', port: 2222 });
 });
 
 test('DOCKER_CONTEXT, then the current context from config.json, then the default socket', () => {
