@@ -87,6 +87,8 @@ describe('remote engines (network namespace, private dockerd, mTLS and ssh)', { 
       const link = h.linkBytes();
       try {
         assert.equal(report.stages.length, 2);
+        // The BuildKit session (POST /session upgraded to h2c) works through this transport too.
+        assert.equal(report.engine.contextTransport, 'session');
         for (const s of report.stages) assert.equal(s.error, null, `stage ${s.index}: ${s.error?.message}`);
         for (const s of report.stages) {
           // Measured through the link, checked on the remote engine's own socket.
@@ -101,7 +103,7 @@ describe('remote engines (network namespace, private dockerd, mTLS and ssh)', { 
         const sent = link.tx - before.tx;
         // The 2 MiB context crossed the link (once per analysis when the session syncs it).
         assert.ok(sent >= 2 * 1024 * 1024, `sent ${sent} bytes over the link`);
-        measured.push(`${tr.name}: connect ${connectMs} ms; 2-stage analysis ${ms} ms; link tx ${sent} B, rx ${link.rx - before.rx} B; context bytes reported ${report.contextBytes ?? 'n/a'}`);
+        measured.push(`${tr.name}: connect ${connectMs} ms; 2-stage analysis ${ms} ms; link tx ${sent} B, rx ${link.rx - before.rx} B; context bytes reported ${report.contextBytes ?? 'n/a'} (${report.engine.contextTransport})`);
       } finally {
         await cleanUpImages(local.docker, { dockerfile: join(dir, 'Dockerfile') });
       }
@@ -133,7 +135,6 @@ describe('remote engines (network namespace, private dockerd, mTLS and ssh)', { 
       const n = nonce();
       const dir = contextWith({ Dockerfile: `FROM ${BUSYBOX}\nRUN echo ${n} && sleep 40\n` });
       let downAt = 0;
-      const t0 = Date.now();
       let report: AnalysisReport;
       try {
         report = await analyzeStages({
@@ -168,7 +169,6 @@ describe('remote engines (network namespace, private dockerd, mTLS and ssh)', { 
       const r2 = await analyzeStages({ dockerfilePath: join(dir2, 'Dockerfile'), contextDir: dir2, connection: again, builder: 'buildkit', network: 'none' });
       assert.equal(r2.stages[0]!.error, null, r2.stages[0]!.error?.message);
       await cleanUpImages(local.docker, { dockerfile: join(dir2, 'Dockerfile') });
-      void t0;
     });
   }
 
