@@ -128,6 +128,20 @@ function readContext(dir: string, name: string): ContextMeta | null {
   }
 }
 
+/** The context (with TLS files) whose endpoint is `url`, if any. */
+function contextWithHost(dir: string, url: string): ContextMeta | null {
+  const metaRoot = join(dir, 'contexts', 'meta');
+  if (!existsSync(metaRoot)) return null;
+  for (const hash of readdirSync(metaRoot).sort()) {
+    try {
+      const name = (JSON.parse(readFileSync(join(metaRoot, hash, 'meta.json'), 'utf8')) as { Name?: string }).Name;
+      const ctx = name ? readContext(dir, name) : null;
+      if (ctx && ctx.host === url && ctx.tlsDir) return ctx;
+    } catch { /* unreadable context: skip */ }
+  }
+  return null;
+}
+
 function currentContextName(dir: string): string | null {
   const p = join(dir, 'config.json');
   if (!existsSync(p)) return null;
@@ -143,7 +157,13 @@ function currentContextName(dir: string): string | null {
 export function resolveEndpoint(opts: { explicit?: string; env?: NodeJS.ProcessEnv; dockerConfigDir?: string } = {}): ResolvedEndpoint {
   const env = opts.env ?? process.env;
   const explicit = opts.explicit?.trim();
-  if (explicit) return { url: explicit, source: '--host/setting', dockerodeOptions: dockerodeOptionsFor(explicit) };
+  if (explicit) {
+    // Select Docker Endpoint… stores a context's Host: a TLS context's certificates go with it.
+    const ctx = /^(tcp|https):/.test(explicit) ? contextWithHost(configDir(opts), explicit) : null;
+    const files = ctx ? readTls(ctx.tlsDir) : {};
+    const tls = ctx && files.cert && files.key ? { verify: true, files, skipVerify: ctx.skipTLSVerify } : undefined;
+    return { url: explicit, source: '--host/setting', dockerodeOptions: dockerodeOptionsFor(explicit, tls) };
+  }
 
   const dockerHost = env.DOCKER_HOST?.trim();
   if (dockerHost) {

@@ -101,3 +101,12 @@ test('ssh failures become a cause and a fix', () => {
   assert.match(describeSshFailure(t, 'bash: line 1: docker: command not found', 127).message, /no `docker` command/);
   assert.match(describeSshFailure(t, 'ssh: connect to host h.example port 2222: Connection refused', 255).message, /cannot reach/);
 });
+
+test('an explicit endpoint that is a TLS context\'s Host (what Select Docker Endpoint… stores) uses that context\'s certificates', () => {
+  const dir = configDir({ secure: { host: 'tcp://10.9.9.9:2376', tls: true }, plain: { host: 'tcp://10.9.9.8:2375' } });
+  const r = resolveEndpoint({ explicit: 'tcp://10.9.9.9:2376', env: {}, dockerConfigDir: dir });
+  assert.equal(r.dockerodeOptions.protocol, 'https');
+  assert.equal(String(r.dockerodeOptions.cert), 'cert.pem of secure');
+  const p = resolveEndpoint({ explicit: 'tcp://10.9.9.8:2375', env: {}, dockerConfigDir: dir });
+  assert.equal(p.dockerodeOptions.protocol, 'http');
+});
