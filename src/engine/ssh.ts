@@ -34,8 +34,17 @@ export function parseSshUrl(url: string): SshTarget {
 export interface SshOptions {
   /** Seconds ssh may take to open the TCP connection (ssh's ConnectTimeout). */
   connectTimeoutS?: number;
-  /** The ssh program; `ssh` found on PATH by default. */
-  command?: string;
+  /**
+   * The ssh program and any leading options, e.g. ['ssh', '-F', '/path/config']. Default: the
+   * STAGELENS_SSH_COMMAND environment variable (split on spaces, like GIT_SSH_COMMAND without
+   * quoting), else `ssh` found on PATH.
+   */
+  command?: string[];
+}
+
+function defaultCommand(): string[] {
+  const v = process.env.STAGELENS_SSH_COMMAND?.trim();
+  return v ? v.split(/\s+/) : ['ssh'];
 }
 
 /**
@@ -107,11 +116,12 @@ class SshStdioSocket extends Duplex {
     super({ allowHalfOpen: false });
     this.remoteAddress = target.host;
     this.remotePort = target.port;
-    this.child = spawn(o.command ?? 'ssh', sshArgs(target, o), { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const [program, ...lead] = o.command ?? defaultCommand();
+    this.child = spawn(program!, [...lead, ...sshArgs(target, o)], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     const child = this.child;
     child.on('error', (e: NodeJS.ErrnoException) => {
       this.destroy(e.code === 'ENOENT'
-        ? new SshError(`no \`${o.command ?? 'ssh'}\` program here, needed for the ssh:// endpoint`, 'Install the OpenSSH client (Debian/Ubuntu: `apt-get install openssh-client`) or use a tcp:// endpoint with TLS')
+        ? new SshError(`no \`${program}\` program here, needed for the ssh:// endpoint`, 'Install the OpenSSH client (Debian/Ubuntu: `apt-get install openssh-client`), set STAGELENS_SSH_COMMAND, or use a tcp:// endpoint with TLS')
         : new SshError(`cannot run ssh: ${e.message}`, 'Check the OpenSSH client installation'));
     });
     child.stdout!.on('data', (c: Buffer) => {
@@ -209,8 +219,11 @@ export class SshAgent extends Agent {
 }
 
 /** dockerode options for an ssh:// endpoint: plain HTTP, every connection made by the SshAgent. */
-export function sshDockerodeOptions(url: string, o: SshOptions = {}): { protocol: 'http'; host: string; port: number; agent: SshAgent } {
+export function sshDockerodeOptions(url: string, o: SshOptions = {}): { protocol: 'http'; socketPath: string; agent: SshAgent } {
   const t = parseSshUrl(url);
-  // The HTTP Host header is never seen by an sshd; "docker" mirrors the CLI's placeholder host.
-  return { protocol: 'http', host: 'docker', port: 80, agent: new SshAgent(t, o) };
+  // A socketPath, not a host: VS Code's extension host replaces the agent of every request to a
+  // host with its proxy agent (http.proxySupport), which would resolve a host name and never run
+  // ssh; requests with a socketPath are left alone. The agent ignores the path; it only names the
+  // connection (Agent pools by it) and never reaches the filesystem.
+  return { protocol: 'http', socketPath: url, agent: new SshAgent(t, o) };
 }

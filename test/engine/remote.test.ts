@@ -14,7 +14,7 @@ import { analyzeStages, stageImageRepo } from '../../src/engine/analyze';
 import { cleanUpImages } from '../../src/engine/cleanup';
 import { connectEngine, EngineUnreachableError, type EngineConnection } from '../../src/engine/connection';
 import type { AnalysisReport } from '../../src/core/report';
-import { remoteSkipReason, startRemoteHost, REMOTE_IP, SSH_ALIAS_UNKNOWN, SSH_PORT, TLS_PORT, type RemoteHost } from '../harness/remote';
+import { remoteSkipReason, startRemoteHost, REMOTE_IP, SSH_ALIAS_UNKNOWN, SSH_ALIAS_WRONG_KEY, SSH_PORT, TLS_PORT, type RemoteHost } from '../harness/remote';
 import { BUSYBOX, contextWith, nonce } from './util';
 
 const MiB8 = 8 * 1024 * 1024;
@@ -199,6 +199,15 @@ describe('remote engines (network namespace, private dockerd, mTLS and ssh)', { 
     // The same host by user, address and port in the URL (its key is recorded): it connects.
     const byAddress = await connectEngine({ env: { DOCKER_HOST: `ssh://root@${REMOTE_IP}:${SSH_PORT}` }, timeoutMs: 15_000 });
     assert.match(byAddress.version, /\d+\.\d+/);
+  });
+
+  test('ssh: a key the remote does not authorize is refused with the fix', { timeout: 60_000 }, async () => {
+    await assert.rejects(connectEngine({ env: { DOCKER_HOST: `ssh://${SSH_ALIAS_WRONG_KEY}` }, timeoutMs: 15_000 }), (e: Error) => {
+      assert.ok(e instanceof EngineUnreachableError);
+      assert.match(e.message, /refused every key offered \(.*Permission denied/);
+      assert.match(e.message, /authorized_keys/);
+      return true;
+    });
   });
 
   test('ssh: no ssh program is a clear error', { timeout: 30_000 }, async () => {

@@ -31,6 +31,8 @@ export const SSH_PORT = 2222;
 export const SSH_ALIAS = 'slr11-remote';
 /** A Host alias whose known_hosts file is empty: the "unknown host key" case. */
 export const SSH_ALIAS_UNKNOWN = 'slr11-unknown';
+/** A Host alias offering only a key the remote does not authorize: the "wrong key" case. */
+export const SSH_ALIAS_WRONG_KEY = 'slr11-wrongkey';
 const RUN_DIR = '/run/stagelens-remote11';
 const DATA_ROOT = '/var/lib/stagelens-remote11';
 const SOCK = join(RUN_DIR, 'docker.sock');
@@ -241,6 +243,7 @@ export async function startRemoteHost(): Promise<RemoteHost> {
     const dotSsh = join(home, '.ssh');
     mkdirSync(dotSsh, { recursive: true, mode: 0o700 });
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'stagelens-test-client', '-f', join(dotSsh, 'id_ed25519')]);
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'stagelens-test-unauthorized', '-f', join(dotSsh, 'id_other')]);
     writeFileSync(join(sshDir, 'authorized_keys'), readFileSync(join(dotSsh, 'id_ed25519.pub')));
     chmodSync(join(sshDir, 'authorized_keys'), 0o600);
     writeFileSync(join(sshDir, 'sshd_config'), [
@@ -265,14 +268,15 @@ export async function startRemoteHost(): Promise<RemoteHost> {
     const hostPub = readFileSync(join(sshDir, 'host_ed25519.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
     writeFileSync(join(dotSsh, 'known_hosts'), `[${REMOTE_IP}]:${SSH_PORT} ${hostPub}\n`);
     writeFileSync(join(dotSsh, 'known_hosts_empty'), '');
-    const common = [
-      `  HostName ${REMOTE_IP}`, `  Port ${SSH_PORT}`, '  User root',
-      `  IdentityFile ${join(dotSsh, 'id_ed25519')}`, '  IdentitiesOnly yes', '  GlobalKnownHostsFile /dev/null',
-    ];
+    const base = [`  HostName ${REMOTE_IP}`, `  Port ${SSH_PORT}`, '  User root', '  IdentitiesOnly yes', '  GlobalKnownHostsFile /dev/null'];
+    const common = [...base, `  IdentityFile ${join(dotSsh, 'id_ed25519')}`];
     writeFileSync(join(dotSsh, 'config'), [
+      `Host ${SSH_ALIAS_WRONG_KEY}`, ...base, `  IdentityFile ${join(dotSsh, 'id_other')}`, `  UserKnownHostsFile ${join(dotSsh, 'known_hosts')}`,
       `Host ${SSH_ALIAS}`, ...common, `  UserKnownHostsFile ${join(dotSsh, 'known_hosts')}`,
       `Host ${SSH_ALIAS_UNKNOWN}`, ...common, `  UserKnownHostsFile ${join(dotSsh, 'known_hosts_empty')}`,
-      'Host *', `  UserKnownHostsFile ${join(dotSsh, 'known_hosts')}`, '  GlobalKnownHostsFile /dev/null', `  IdentityFile ${join(dotSsh, 'id_ed25519')}`, '  IdentitiesOnly yes',
+      // The address itself (ssh://root@10.211.11.2:2222): IdentityFile adds up over matching
+      // sections, so this must not match the aliases above (Host matches the name as typed).
+      `Host ${REMOTE_IP}`, `  UserKnownHostsFile ${join(dotSsh, 'known_hosts')}`, '  GlobalKnownHostsFile /dev/null', `  IdentityFile ${join(dotSsh, 'id_ed25519')}`, '  IdentitiesOnly yes',
       '',
     ].join('\n'));
     chmodSync(join(dotSsh, 'config'), 0o600);
