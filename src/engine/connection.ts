@@ -9,6 +9,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineProduct } from '../core/report';
 
+import { SshError, sshDockerodeOptions } from './ssh';
+
 export const DEFAULT_ENDPOINT = 'unix:///var/run/docker.sock';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
@@ -122,15 +124,9 @@ export function dockerodeOptionsFor(url: string, tls: { verify: boolean; files: 
       }
       return opts;
     }
-    case 'ssh:': {
-      const opts: Dockerode.DockerOptions = {
-        ...base, protocol: 'ssh', host: u.hostname, port: u.port ? Number(u.port) : 22,
-        username: u.username ? decodeURIComponent(u.username) : undefined,
-      };
-      const agent = process.env.SSH_AUTH_SOCK;
-      if (agent) opts.sshOptions = { agent };
-      return opts;
-    }
+    case 'ssh:':
+      // The system OpenSSH client, as the Docker CLI uses it (src/engine/ssh.ts).
+      try { return { ...base, ...sshDockerodeOptions(url) }; } catch (e) { throw new EndpointConfigError(`${(e as Error).message}. Use ssh://[user@]host[:port].`); }
     default:
       throw new EndpointConfigError(`Unsupported Docker endpoint scheme "${u.protocol}" in "${url}". Use unix://, tcp:// or ssh://.`);
   }
@@ -160,6 +156,20 @@ function readContext(dir: string, name: string): ContextMeta | null {
   }
 }
 
+/** The context (with TLS files) whose endpoint is `url`, if any. */
+function contextWithHost(dir: string, url: string): ContextMeta | null {
+  const metaRoot = join(dir, 'contexts', 'meta');
+  if (!existsSync(metaRoot)) return null;
+  for (const hash of readdirSync(metaRoot).sort()) {
+    try {
+      const name = (JSON.parse(readFileSync(join(metaRoot, hash, 'meta.json'), 'utf8')) as { Name?: string }).Name;
+      const ctx = name ? readContext(dir, name) : null;
+      if (ctx && ctx.host === url && ctx.tlsDir) return ctx;
+    } catch { /* unreadable context: skip */ }
+  }
+  return null;
+}
+
 function currentContextName(dir: string): string | null {
   const p = join(dir, 'config.json');
   if (!existsSync(p)) return null;
@@ -175,7 +185,13 @@ function currentContextName(dir: string): string | null {
 export function resolveEndpoint(opts: { explicit?: string; env?: NodeJS.ProcessEnv; dockerConfigDir?: string } = {}): ResolvedEndpoint {
   const env = opts.env ?? process.env;
   const explicit = opts.explicit?.trim();
-  if (explicit) return { url: explicit, source: '--host/setting', dockerodeOptions: dockerodeOptionsFor(explicit) };
+  if (explicit) {
+    // Select Docker Endpoint… stores a context's Host: a TLS context's certificates go with it.
+    const ctx = /^(tcp|https):/.test(explicit) ? contextWithHost(configDir(opts), explicit) : null;
+    const files = ctx ? readTls(ctx.tlsDir) : {};
+    const tls = ctx && files.cert && files.key ? { verify: true, files, skipVerify: ctx.skipTLSVerify } : undefined;
+    return { url: explicit, source: '--host/setting', dockerodeOptions: dockerodeOptionsFor(explicit, tls) };
+  }
 
   const dockerHost = env.DOCKER_HOST?.trim();
   if (dockerHost) {
@@ -278,12 +294,30 @@ export async function connectEngine(opts: { explicit?: string; timeoutMs?: numbe
   } catch (e) {
     if (e instanceof EngineTooOldError) throw e;
     if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+    const special = e instanceof SshError ? e : tlsFailure(e);
+    if (special) { const err = new EngineUnreachableError(ep.url, ep.source, special.reason); err.message = `Cannot reach the Docker engine at ${ep.url} (from ${ep.source}): ${special.reason}. ${special.fix}.`; throw err; }
     const cause = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeConnectError(e);
     throw new EngineUnreachableError(ep.url, ep.source, cause);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** A TLS handshake that failed on a certificate: say which side refused and where the files are. */
+function tlsFailure(e: unknown): { reason: string; fix: string } | null {
+  const err = e as { code?: string; message?: string };
+  const code = String(err?.code ?? '');
+  const files = 'the TLS files (DOCKER_CERT_PATH, or the context\'s contexts/tls folder: ca.pem, cert.pem, key.pem)';
+  if (/UNABLE_TO_VERIFY|SELF_SIGNED|CERT_SIGNATURE_FAILURE|UNABLE_TO_GET_ISSUER/.test(code)) {
+    return { reason: `the engine's TLS certificate is not signed by the CA Stage Lens was given (${err.message})`, fix: `Check that ${files} come from this engine's CA` };
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { reason: `the engine's TLS certificate is for another host name (${err.message})`, fix: 'Use the host name the certificate names, or reissue it with this name in subjectAltName' };
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return { reason: `the engine's TLS certificate is not valid now (${code})`, fix: 'Renew the engine\'s certificate' };
+  if (/ALERT_BAD_CERTIFICATE|CERTIFICATE_REQUIRED|ALERT_UNKNOWN_CA|ALERT_CERTIFICATE_UNKNOWN/.test(code) || /alert (bad certificate|certificate required|unknown ca)/.test(String(err?.message))) {
+    return { reason: 'the engine refused Stage Lens\'s client certificate', fix: `Give a client certificate signed by the engine's CA in ${files}` };
+  }
+  return null;
 }
 
 function describeConnectError(e: unknown): string {

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ENDPOINT, EndpointConfigError, dockerodeOptionsFor, listEndpoints, resolveEndpoint } from '../../../src/engine/connection';
+import { SshAgent, describeSshFailure, sshArgs } from '../../../src/engine/ssh';
 
 function configDir(contexts: Record<string, { host: string; tls?: boolean }>, current?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sl-dockercfg-'));
@@ -44,7 +45,11 @@ test('DOCKER_HOST forms: unix, tcp, tcp with TLS, ssh', () => {
   assert.equal(String(tls.dockerodeOptions.cert), 'cert.pem');
   assert.equal(String(tls.dockerodeOptions.ca), 'ca.pem');
   const ssh = resolveEndpoint({ env: { DOCKER_HOST: 'ssh://deploy@build.example:2222' }, dockerConfigDir: dir });
-  assert.deepEqual([ssh.dockerodeOptions.protocol, ssh.dockerodeOptions.host, ssh.dockerodeOptions.port, ssh.dockerodeOptions.username], ['ssh', 'build.example', 2222, 'deploy']);
+  // ssh:// is plain HTTP whose connections the system ssh client makes (src/engine/ssh.ts).
+  assert.equal(ssh.dockerodeOptions.protocol, 'http');
+  const agent = (ssh.dockerodeOptions as { agent?: unknown }).agent;
+  assert.ok(agent instanceof SshAgent);
+  assert.deepEqual(agent.target, { host: 'build.example', user: 'deploy', port: 2222 });
 });
 
 test('DOCKER_CONTEXT, then the current context from config.json, then the default socket', () => {
@@ -77,4 +82,31 @@ test('listEndpoints offers DOCKER_HOST, every context and the default, marking t
   const withHost = listEndpoints({ env: { DOCKER_HOST: 'tcp://9.9.9.9:2375' }, dockerConfigDir: dir });
   assert.equal(withHost[0]!.url, 'tcp://9.9.9.9:2375');
   assert.ok(withHost[0]!.current);
+});
+
+test('ssh:// runs ssh as the Docker CLI does, and passes user/port only when the URL names them', () => {
+  assert.deepEqual(sshArgs({ host: 'build' }).slice(-6), ['-T', '--', 'build', 'docker', 'system', 'dial-stdio']);
+  const a = sshArgs({ host: 'h.example', user: 'deploy', port: 2222 }, { connectTimeoutS: 3 });
+  assert.ok(a.includes('BatchMode=yes') && a.includes('ConnectTimeout=3'));
+  assert.deepEqual(a.slice(a.indexOf('-l'), a.indexOf('--')), ['-l', 'deploy', '-p', '2222']);
+  assert.throws(() => dockerodeOptionsFor('ssh://host/some/path'), EndpointConfigError);
+});
+
+test('ssh failures become a cause and a fix', () => {
+  const t = { host: 'h.example', user: 'root', port: 2222 };
+  const unknown = describeSshFailure(t, 'No ED25519 host key is known for [h.example]:2222 and you have requested strict checking.\r\nHost key verification failed.\r\n', 255);
+  assert.match(unknown.message, /not in known_hosts/);
+  assert.match(unknown.fix, /ssh-keyscan -p 2222 h\.example >> ~\/\.ssh\/known_hosts/);
+  assert.match(describeSshFailure(t, 'root@h.example: Permission denied (publickey).', 255).fix, /authorized_keys/);
+  assert.match(describeSshFailure(t, 'bash: line 1: docker: command not found', 127).message, /no `docker` command/);
+  assert.match(describeSshFailure(t, 'ssh: connect to host h.example port 2222: Connection refused', 255).message, /cannot reach/);
+});
+
+test('an explicit endpoint that is a TLS context\'s Host (what Select Docker Endpoint… stores) uses that context\'s certificates', () => {
+  const dir = configDir({ secure: { host: 'tcp://10.9.9.9:2376', tls: true }, plain: { host: 'tcp://10.9.9.8:2375' } });
+  const r = resolveEndpoint({ explicit: 'tcp://10.9.9.9:2376', env: {}, dockerConfigDir: dir });
+  assert.equal(r.dockerodeOptions.protocol, 'https');
+  assert.equal(String(r.dockerodeOptions.cert), 'cert.pem of secure');
+  const p = resolveEndpoint({ explicit: 'tcp://10.9.9.8:2375', env: {}, dockerConfigDir: dir });
+  assert.equal(p.dockerodeOptions.protocol, 'http');
 });
