@@ -8,7 +8,6 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineProduct } from '../core/report';
-
 import { SshError, sshDockerodeOptions } from './ssh';
 
 export const DEFAULT_ENDPOINT = 'unix:///var/run/docker.sock';

@@ -45,6 +45,15 @@ export function missingBaseOfVertex(name: string, error: string | null): string 
   return /^\[internal\] load metadata for (\S+)/.exec(name)?.[1] ?? null;
 }
 
+/**
+ * Buildah (Podman) ends a failed RUN with `… while running runtime: exit status 7`, BuildKit with
+ * `… did not complete successfully: exit code: 7`. The exit code of a Buildah failure, else null.
+ */
+export function buildahExitStatus(message: string): number | null {
+  const m = /building at STEP "[^]*?exit status (\d+)\s*$/.exec(message);
+  return m ? Number(m[1]) : null;
+}
+
 /** Rewrites engine build errors that have a known, plain cause; null when there is none. */
 export function explainBuildError(df: ParsedDockerfile, message: string, missingBase: MissingBase | null): ExplainedError | null {
   if (df.syntax && (message.includes(df.syntax) || /frontend|gateway/i.test(message)) && !/dockerfile\.v0: failed to create LLB/.test(message)) {
@@ -58,6 +67,11 @@ export function explainBuildError(df: ParsedDockerfile, message: string, missing
       message: `this engine's BuildKit cannot read a build context sent as a tar body (Docker 26 with the containerd image store): use --builder classic (setting stageLens.build.builder) or a newer Docker. Engine: ${message}`,
       line: null, global: true,
     };
+  }
+  const status = buildahExitStatus(message);
+  if (status !== null) {
+    // Said as BuildKit says it, so a failed RUN reads the same on every engine (and greps alike).
+    return { message: `the command did not complete successfully: exit code: ${status}. Engine (Buildah): ${message}`, line: null, global: false };
   }
   if (missingBase) {
     return {

@@ -150,7 +150,9 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 test('stagelens analyze --json: the same truths through the CLI', { skip: unavailable, timeout: 600_000 }, async () => {
   const { host } = await engine();
-  const r = await cli(['analyze', join(dir, 'Dockerfile'), '--host', host, '--network', 'none', '--json']);
+  // --timeout 60: Podman's service can take longer than the CLI's default 5 s to answer GET /info
+  // while the other matrix suites build on it (seen on this loaded machine); this case tests sizes.
+  const r = await cli(['analyze', join(dir, 'Dockerfile'), '--host', host, '--timeout', '60', '--network', 'none', '--json']);
   assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
   const report = JSON.parse(r.stdout) as AnalysisReport;
   cliReport = report;
