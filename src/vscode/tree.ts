@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { formatBytes, formatDuration, formatSizeWithPull, type LayerReport, type StageReport } from '../core/report';
 import { COMMANDS } from './commandIds';
 import { activeDockerfile } from './documents';
-import { baseLabel, filesystemLayers, isFinal, stageLabel } from './model/stages';
+import { baseLabel, filesystemLayers, isFinal, stageLabel } from '../view/stages';
 import type { AnalysisStore } from './store';
 
 type Node =

@@ -1,7 +1,7 @@
 // Messages between the extension host and the stage panel webview. Imported by both sides,
 // so it must stay free of `vscode` and of Node APIs. The host trusts nothing the webview
 // sends: every inbound message goes through `parseWebviewMessage` first.
-import type { AnalysisReport } from './core/report';
+import type { AnalysisReport } from '../core/report';
 
 /** What the final image still carries, when the layer analysis knows it (src/core/layers). */
 export interface FinalImageFacts {

@@ -1,7 +1,7 @@
 // Stage and layer figures every view shows (lenses, tree, status bar, panel), computed in one
 // place so they agree. No `vscode` and no Node APIs: the webview bundle imports this too.
-import { finalStage, formatBytes, formatDuration, type AnalysisReport, type LayerReport, type StageReport } from '../../core/report';
-import type { ReportSummary } from '../../protocol';
+import { finalStage, formatBytes, formatDuration, type AnalysisReport, type LayerReport, type StageReport } from '../core/report';
+import type { ReportSummary } from './protocol';
 
 export function stageLabel(s: Pick<StageReport, 'name' | 'index'>): string {
   return s.name ?? `stage ${s.index}`;

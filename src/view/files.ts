@@ -1,9 +1,9 @@
 // Pure view-model for the panel's Files and Wasted space sections: what the host sends about a
 // stage image's layer contents, breadcrumbs, the bounded row window, and row texts. Shared by the
 // host (stageContentsView) and the webview (the rest); no vscode, no DOM.
-import { formatBytes } from '../../core/report';
-import type { LayerContentsReport } from '../../core/layers/types';
-import type { ContentsLayer, FileChange, FileRow, FilesPage, StageContentsView, WastedRow } from '../../protocol';
+import { formatBytes } from '../core/report';
+import type { LayerContentsReport } from '../core/layers/types';
+import type { ContentsLayer, FileChange, FileRow, FilesPage, StageContentsView, WastedRow } from './protocol';
 
 /** The webview renders at most this many file rows; paging beyond it slides the window. */
 export const MAX_RENDERED_ROWS = 1000;

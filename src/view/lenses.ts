@@ -1,9 +1,9 @@
 // Which code lenses a Dockerfile gets, as plain data. The provider in src/vscode turns these
 // into vscode.CodeLens objects; keeping the placement rules here makes the stale-lens
 // guarantee (never on a line whose instruction differs from the one measured) unit-testable.
-import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction } from '../../core/dockerfile/parse';
-import { sameDockerfileText } from '../../core/hash';
-import { formatBytes, type AnalysisReport } from '../../core/report';
+import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction } from '../core/dockerfile/parse';
+import { sameDockerfileText } from '../core/dockerfileText';
+import { formatBytes, type AnalysisReport } from '../core/report';
 import { stageLabel, stageSummaryText } from './stages';
 
 /** The parts of a suggestion finding the lenses need (src/core/suggest produces the full one). */
