@@ -11,6 +11,7 @@ import { finalStage, formatBytes, type AnalysisReport } from '../core/report';
 import type { FinalImageFacts } from '../view/protocol';
 import { maskSecretsInText } from '../core/secrets';
 import { COMMANDS } from './commandIds';
+import { abortOnCancel } from './cancellation';
 import { readConfig } from './config';
 import { activeDockerfile, DOCKERFILE_SELECTOR, isDockerfile } from './documents';
 import { comparisonView, compareLenses } from './compareModel';
@@ -103,11 +104,12 @@ export class CompareController implements vscode.CodeLensProvider, vscode.Dispos
     const cfg = readConfig(doc.uri);
     const mask = (s: string): string => maskSecretsInText(s, cfg.buildArgs);
     this.output.appendLine(`[${new Date().toISOString()}] Compare with HEAD ${doc.uri.fsPath} (endpoint ${cfg.endpoint || 'automatic'})`);
+    const subscriptions: vscode.Disposable[] = [];
     try {
       const result = await vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: `Stage Lens: Compare with HEAD — ${path.basename(doc.uri.fsPath)}`, cancellable: true,
       }, async (progress, token) => {
-        token.onCancellationRequested(() => ctrl.abort());
+        subscriptions.push(abortOnCancel(token, ctrl));
         const mod = await loadEngine();
         const connection = await mod.connectEngine({ explicit: cfg.endpoint || undefined, signal: ctrl.signal });
         return mod.compareDockerfile({
@@ -133,6 +135,7 @@ export class CompareController implements vscode.CodeLensProvider, vscode.Dispos
       this.output.appendLine(mask(`Compare with HEAD ${ex.kind === 'cancelled' ? 'cancelled' : `failed: ${ex.message}${ex.fix ? ` ${ex.fix}` : ''}`}`));
       if (ex.kind !== 'cancelled') void vscode.window.showErrorMessage(mask(`Stage Lens: Compare with HEAD failed: ${ex.message}${ex.fix ? ` ${ex.fix}` : ''}`));
     } finally {
+      for (const sub of subscriptions) sub.dispose();
       this.store.end(doc.uri);
     }
   }

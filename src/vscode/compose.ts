@@ -13,6 +13,7 @@ import type { ComposeWebviewMessage, FinalImageFacts } from '../view/protocol';
 import { COMMANDS } from './commandIds';
 import { serviceBindings } from './composeBindings';
 import { composeLenses, composeView, type ComposeLensAction } from './composeModel';
+import { abortOnCancel } from './cancellation';
 import { readConfig, SECTION } from './config';
 import { DOCKERFILE_SELECTOR, isDockerfile } from './documents';
 import { explainError } from '../view/errors';
@@ -206,9 +207,10 @@ export class ComposeFeature implements vscode.Disposable {
     const mask = (s: string): string => maskSecretsInText(s, allArgs);
     for (const w of project.warnings) this.output.appendLine(`Compose: ${w}`);
     this.output.appendLine(`[${new Date().toISOString()}] Analyze compose ${project.files.join(' + ')}: ${builds.map((b) => b.service).join(', ')} (endpoint ${cfg.endpoint || 'automatic'})`);
+    const subscriptions: vscode.Disposable[] = [];
     try {
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stage Lens: ${path.basename(file)}`, cancellable: true }, async (progress, token) => {
-        token.onCancellationRequested(() => ctrl.abort());
+        subscriptions.push(abortOnCancel(token, ctrl));
         const { connectEngine } = await loadConnection();
         const { analyzeComposeServices } = await loadEngine();
         const connection = await connectEngine({ explicit: cfg.endpoint || undefined, signal: ctrl.signal });
@@ -236,6 +238,7 @@ export class ComposeFeature implements vscode.Disposable {
       if (ex.kind !== 'cancelled') void vscode.window.showErrorMessage(mask(`Stage Lens: ${ex.message}${ex.fix ? ` ${ex.fix}` : ''}`));
       return undefined;
     } finally {
+      for (const sub of subscriptions) sub.dispose();
       state.running = null;
       state.progress = null;
       this.changed.fire();
