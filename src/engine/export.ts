@@ -55,7 +55,7 @@ export function openImageExport(docker: Dockerode, id: string, signal?: AbortSig
       abortSignal: signal,
       statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
       options: {},
-    } as unknown as Parameters<typeof docker.modem.dial>[0], (err: unknown, stream: unknown) => {
+    }, (err: unknown, stream: unknown) => {
       if (err) { reject(statusOf(err) === 404 ? new ImageNotFoundError(id) : err); return; }
       resolve(stream as Readable);
     });

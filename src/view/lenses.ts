@@ -144,7 +144,7 @@ function groupTitle(g: LensFinding[]): string {
 }
 
 /** The current index of an analysed stage, only if its FROM line reads exactly as it did. */
-export function relocateStage(old: ParsedDockerfile, current: ParsedDockerfile, index: number): number | null {
+function relocateStage(old: ParsedDockerfile, current: ParsedDockerfile, index: number): number | null {
   const was = old.stages[index];
   if (!was) return null;
   const same = current.stages[index];
@@ -157,7 +157,7 @@ export function relocateStage(old: ParsedDockerfile, current: ParsedDockerfile, 
  * Where an analysed instruction is now: the instruction in the corresponding stage whose text
  * is identical, preferring the same position in the stage. Null when it changed or is ambiguous.
  */
-export function relocateInstruction(ins: ParsedInstruction, old: ParsedDockerfile, current: ParsedDockerfile): ParsedInstruction | null {
+function relocateInstruction(ins: ParsedInstruction, old: ParsedDockerfile, current: ParsedDockerfile): ParsedInstruction | null {
   const stageNow = relocateStage(old, current, ins.stage);
   if (stageNow === null) return null;
   const oldStage = old.stages[ins.stage]!;

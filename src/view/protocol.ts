@@ -336,7 +336,7 @@ export type ComposeWebviewMessage =
   | { type: 'compose/close' };
 
 /** Validates a compose-view message (called by parseWebviewMessage for `compose/*` types). */
-export function parseComposeMessage(m: Record<string, unknown>, keys: string[]): ComposeWebviewMessage | null {
+function parseComposeMessage(m: Record<string, unknown>, keys: string[]): ComposeWebviewMessage | null {
   const only = (...allowed: string[]): boolean => keys.every((k) => allowed.includes(k));
   switch (m.type) {
     case 'compose/analyze':

@@ -20,7 +20,7 @@ import { sameDockerfileText } from '../core/hash';
 import type { StagePanel } from './panel';
 import type { AnalysisStore } from './store';
 
-export const COMPARE_HEAD_COMMAND = COMMANDS.compareHead;
+const COMPARE_HEAD_COMMAND = COMMANDS.compareHead;
 
 // git.ts only spawns git, so the lenses can use it without loading the engine module (dockerode),
 // which waits behind the same dynamic import as the analyzer's until a comparison runs.

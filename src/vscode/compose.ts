@@ -21,7 +21,7 @@ import { sameDockerfileText } from '../core/hash';
 import type { StagePanel } from './panel';
 import type { AnalysisStore } from './store';
 
-export const COMPOSE_SELECTOR: vscode.DocumentSelector = [
+const COMPOSE_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', pattern: '**/{compose,docker-compose}*.{yml,yaml}' },
   { scheme: 'untitled', language: 'dockercompose' },
 ];
@@ -29,7 +29,7 @@ export const COMPOSE_SELECTOR: vscode.DocumentSelector = [
 const loadEngine = () => import('../engine/compose');
 const loadConnection = () => import('../engine/connection');
 
-export function isComposeDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
+function isComposeDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
   return !!doc && doc.uri.scheme === 'file' && /^(docker-)?compose[^/]*\.ya?ml$/i.test(path.basename(doc.uri.fsPath));
 }
 
@@ -312,7 +312,7 @@ export class ComposeFeature implements vscode.Disposable {
 }
 
 /** A one-service run updates that service inside the earlier project report. */
-export function mergeReports(prev: ComposeReport, next: ComposeReport): ComposeReport {
+function mergeReports(prev: ComposeReport, next: ComposeReport): ComposeReport {
   const analyses = [...next.analyses];
   const replaced = new Set(next.services.map((s) => s.service));
   const services = prev.services.filter((s) => !replaced.has(s.service)).map((s) => {

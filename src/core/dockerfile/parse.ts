@@ -322,13 +322,6 @@ export function baseChain(df: ParsedDockerfile, index: number): number[] {
   return chain;
 }
 
-/** The stage that contains a 1-based line, or null. */
-export function stageAtLine(df: ParsedDockerfile, line: number): ParsedStage | null {
-  let found: ParsedStage | null = null;
-  for (const s of df.stages) if (s.line <= line) found = s;
-  return found;
-}
-
 /**
  * How the engine side names a stage in image labels and messages: its name, or its index
  * (the editor's display label is view/stages.ts `stageLabel`: name or `stage N`).
