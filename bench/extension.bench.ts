@@ -11,9 +11,9 @@ import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { parseDockerfile } from '../src/core/dockerfile/parse';
 import { SCHEMA_VERSION, type AnalysisReport, type StageReport } from '../src/core/report';
-import { computeLenses } from '../src/vscode/model/lenses';
-import { summarize } from '../src/vscode/model/stages';
-import type { PanelState } from '../src/protocol';
+import { computeLenses } from '../src/view/lenses';
+import { summarize } from '../src/view/stages';
+import type { PanelState } from '../src/view/protocol';
 
 const root = join(__dirname, '..');
 const STAGES = 40;

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import Dockerode from 'dockerode';
 import * as tar from 'tar-stream';
 import { dockerodeOptionsFor } from '../src/engine/connection';
-import { openImageExport, inspectImage } from '../src/engine/export';
+import { openImageExport, inspectImageSummary } from '../src/engine/export';
 import { analyzeImageLayers } from '../src/engine/layers';
 import { analyzeExport } from '../src/core/layers/analyze';
 import { ensureFixtures, testEngineHost } from '../test/harness/engine';
@@ -27,9 +27,9 @@ const IMAGES: Record<string, { tag: string; dockerfile: string }> = {
 };
 
 async function ensureImage(docker: Dockerode, key: string): Promise<string> {
-  if (!IMAGES[key]) return (await inspectImage(docker, key)).repoTags[0] ?? key; // an existing image by name
+  if (!IMAGES[key]) return (await inspectImageSummary(docker, key)).repoTags[0] ?? key; // an existing image by name
   const { tag, dockerfile } = IMAGES[key]!;
-  try { await inspectImage(docker, tag); return tag; } catch { /* build it */ }
+  try { await inspectImageSummary(docker, tag); return tag; } catch { /* build it */ }
   if (key === '1g') await ensureImage(docker, '500m');
   process.stderr.write(`[bench] building ${tag} …\n`);
   const pack = tar.pack();
@@ -52,7 +52,7 @@ async function child(mode: string, host: string, tag: string): Promise<void> {
     if (mode === 'rawfile') await pipeline(createReadStream(tag), createWriteStream('/dev/null'));
     else extra = { files: (await analyzeExport(createReadStream(tag), { image: tag })).report.fileCount };
   } else if (mode === 'raw') {
-    const info = await inspectImage(docker, tag);
+    const info = await inspectImageSummary(docker, tag);
     const s = await openImageExport(docker, info.id);
     let bytes = 0;
     s.on('data', (c: Buffer) => { bytes += c.length; });
@@ -94,14 +94,14 @@ async function main(): Promise<void> {
   let host = await testEngineHost();
   let docker = new Dockerode(dockerodeOptionsFor(host));
   // The fixture run can take minutes on a cold engine; only pay it when busybox is missing.
-  if (!(await inspectImage(docker, 'busybox:latest').then(() => true, () => false))) {
+  if (!(await inspectImageSummary(docker, 'busybox:latest').then(() => true, () => false))) {
     host = await ensureFixtures();
     docker = new Dockerode(dockerodeOptionsFor(host));
   }
   const rows: string[] = [];
   for (const key of keys) {
     const tag = await ensureImage(docker, key);
-    const info = await inspectImage(docker, tag);
+    const info = await inspectImageSummary(docker, tag);
     const runs: Record<'raw' | 'analyze', Array<{ ms: number; maxRssMB: number; bytes?: number; files?: number }>> = { raw: [], analyze: [] };
     for (let i = 0; i < reps; i++) {
       for (const mode of (i % 2 ? ['analyze', 'raw'] : ['raw', 'analyze']) as Array<'raw' | 'analyze'>) {

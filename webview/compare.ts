@@ -3,7 +3,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { formatDelta, formatPercent } from '../src/core/diff/numbers';
 import { formatBytes } from '../src/core/report';
-import type { ComparisonView, DiffLine } from '../src/protocol';
+import type { ComparisonView, DiffLine } from '../src/view/protocol';
 
 const deltaClass = (d: number | null | undefined): string => (d === null || d === undefined || d === 0 ? 'delta' : d < 0 ? 'delta better' : 'delta worse');
 

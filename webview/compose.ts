@@ -3,7 +3,7 @@
 // the compose file or the engine goes through text bindings. Bar widths use data-pct (CSSOM).
 import { html, nothing, type TemplateResult } from 'lit';
 import { formatBytes, formatDuration } from '../src/core/report';
-import type { ComposeServiceView, ComposeView, ComposeWebviewMessage } from '../src/protocol';
+import type { ComposeServiceView, ComposeView, ComposeWebviewMessage } from '../src/view/protocol';
 
 function pct(fraction: number): string {
   return Number.isFinite(fraction) ? Math.min(100, Math.max(0, fraction * 100)).toFixed(2) : '0';

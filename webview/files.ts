@@ -3,11 +3,11 @@
 // paths with the lines that wrote and removed them. Only one stage's Files view is open at a time.
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { formatBytes, type StageReport } from '../src/core/report';
-import type { FileChange, FileRow, FilesSort, FilesView, HostMessage, StageContentsView, WastedRow } from '../src/protocol';
+import type { FileChange, FileRow, FilesSort, FilesView, HostMessage, StageContentsView, WastedRow } from '../src/view/protocol';
 import {
   EMPTY_WINDOW, PAGE_SIZE, breadcrumb, browsableLayers, efficiencyText, fileRowTexts, layerOptionLabel, mergePage, nextOffset,
   previousPage, wastedLines, windowText, type RowWindow,
-} from '../src/vscode/model/files';
+} from '../src/view/files';
 import { post } from './vscodeApi';
 
 type Status = 'loading' | 'ready' | 'error';

@@ -1,5 +1,5 @@
 // The webview side of the host bridge: typed post/state around acquireVsCodeApi().
-import type { PanelState, WebviewMessage } from '../src/protocol';
+import type { PanelState, WebviewMessage } from '../src/view/protocol';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;

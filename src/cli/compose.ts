@@ -14,7 +14,7 @@ import { secretMasker } from '../core/secrets';
 import { formatTable } from './analyze';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
 
-export const COMPOSE_USAGE = 'Usage: stagelens analyze --compose [FILE] [--compose FILE]... [--service NAME]... [--json]\n'
+const COMPOSE_USAGE = 'Usage: stagelens analyze --compose [FILE] [--compose FILE]... [--service NAME]... [--json]\n'
   + '                         [--builder auto|buildkit|classic] [--network MODE] [--host ENDPOINT]\n'
   + 'FILE defaults to compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml (plus its .override file)\n'
   + 'in the current folder; several --compose (or -f) files merge in order. --network applies to services without build.network.';
@@ -39,7 +39,7 @@ function normalizeArgv(argv: string[]): { rest: string[]; files: string[] } {
 
 const rel = (p: string): string => relative(process.cwd(), p) || p;
 
-export function formatComposeSummary(report: ComposeReport): string {
+function formatComposeSummary(report: ComposeReport): string {
   const sums = report.services.map((s) => ({ s, sum: summarizeService(report, s) }));
   const showPull = sums.some(({ sum }) => sum.pullBytes !== null);
   const head = { service: 'SERVICE', dockerfile: 'DOCKERFILE', target: 'TARGET', final: 'FINAL STAGE', size: 'SIZE', pull: 'PULL', stages: 'STAGES', time: 'TIME' };

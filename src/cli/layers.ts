@@ -128,7 +128,7 @@ export function summary(r: LayerContentsReport, linkedBy: string | null): string
   return out.join('\n');
 }
 
-export function ciText(c: CiResult, source: string): string {
+function ciText(c: CiResult, source: string): string {
   const out = ['', `CI rules (${source}):`];
   for (const r of c.results) {
     const tag = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', misconfigured: 'MISCONFIGURED' }[r.status];

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
  * Nobody is left to read the rest, so the command ends quietly with success, as a shell tool
  * killed by SIGPIPE would. Installed once for every command, on both output streams.
  */
-export function exitQuietlyOnClosedPipe(proc: Pick<NodeJS.Process, 'stdout' | 'stderr' | 'exit'> = process): void {
+function exitQuietlyOnClosedPipe(proc: Pick<NodeJS.Process, 'stdout' | 'stderr' | 'exit'> = process): void {
   for (const stream of [proc.stdout, proc.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') proc.exit(EXIT.ok);

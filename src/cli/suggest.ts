@@ -45,7 +45,7 @@ function sizeOf(path: string, budget: { left: number }): number {
 }
 
 /** Top-level entries of the build context and whether it has a .dockerignore. */
-export function contextInfo(dir: string): ContextInfo {
+function contextInfo(dir: string): ContextInfo {
   let names: string[] = [];
   try { names = readdirSync(dir); } catch { return { hasDockerignore: true, entries: [] }; }
   const budget = { left: 50_000 };

@@ -2,7 +2,7 @@
 // and turns the builder's progress (BuildKit vertexes, classic/Buildah step lines) into
 // progress events and per-instruction timings. What the result means (failure, measurement)
 // is decided by the caller.
-import { parseDockerfile, stageClosure, type ParsedDockerfile } from '../core/dockerfile/parse';
+import { parseDockerfile, stageClosure, stageRef, type ParsedDockerfile } from '../core/dockerfile/parse';
 import { classicBuildText, classicStepInstruction, parseClassicStep, vertexInstruction, type StepTiming } from '../core/layermap';
 import type { BuilderKind, StageError } from '../core/report';
 import { runBuild, type BuildResult } from './build';
@@ -95,7 +95,7 @@ export async function buildStage(input: StageBuildInput): Promise<StageBuildOutc
     try {
     result = await runBuild({
       docker: conn.docker, context: ctx.context, dockerfileName: ctx.dockerfileName, builder, target: plan.buildNames[idx]!, tag,
-      labels: { [LABELS.managed]: 'true', [LABELS.dockerfile]: plan.dockerfilePath, [LABELS.stage]: stage.name ?? String(idx), [LABELS.hash]: plan.hash },
+      labels: { [LABELS.managed]: 'true', [LABELS.dockerfile]: plan.dockerfilePath, [LABELS.stage]: stageRef({ name: stage.name, index: idx }), [LABELS.hash]: plan.hash },
       buildArgs, network: input.network, signal: input.signal,
       onVertex: (v) => {
         seen.set(v.digest, v);

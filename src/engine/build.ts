@@ -138,7 +138,7 @@ export function runBuild(req: BuildRequest): Promise<BuildResult> {
       // With a session the body is empty: BuildKit pulls the files through the session.
       path: '/build?', method: 'POST', file: body ?? Buffer.alloc(0), isStream: true, abortSignal: req.signal,
       options, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
-    } as unknown as Parameters<typeof req.docker.modem.dial>[0], (err: unknown, stream: unknown) => {
+    }, (err: unknown, stream: unknown) => {
       if (settled) { (stream as Readable | undefined)?.destroy?.(); return; }
       if (err) {
         if (!req.signal?.aborted) result.error = connectionLost(engineMessage(err));

@@ -14,7 +14,7 @@ export interface StageLensImage {
 }
 
 export async function listStageLensImages(docker: Dockerode): Promise<StageLensImage[]> {
-  const images = await docker.listImages({ filters: JSON.stringify({ label: [`${LABELS.managed}=true`] }) } as unknown as Dockerode.ListImagesOptions);
+  const images = await docker.listImages({ filters: JSON.stringify({ label: [`${LABELS.managed}=true`] }) });
   return images
     .filter((i) => i.Labels?.[LABELS.managed] === 'true')
     .map((i) => ({

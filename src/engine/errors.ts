@@ -3,7 +3,7 @@
 // here, so an engine difference in error text is handled once.
 import type { ParsedDockerfile } from '../core/dockerfile/parse';
 
-export interface ExplainedError {
+export interface ExplainedBuildError {
   message: string;
   line: number | null;
   /** true: the failure is not this stage's (frontend, context): every later stage fails alike. */
@@ -55,7 +55,7 @@ export function buildahExitStatus(message: string): number | null {
 }
 
 /** Rewrites engine build errors that have a known, plain cause; null when there is none. */
-export function explainBuildError(df: ParsedDockerfile, message: string, missingBase: MissingBase | null): ExplainedError | null {
+export function explainBuildError(df: ParsedDockerfile, message: string, missingBase: MissingBase | null): ExplainedBuildError | null {
   if (df.syntax && (message.includes(df.syntax) || /frontend|gateway/i.test(message)) && !/dockerfile\.v0: failed to create LLB/.test(message)) {
     return {
       message: `the \`# syntax=\` directive makes BuildKit pull ${df.syntax}, which failed: remove the line (cache mounts work without it on Docker ≥ 20.10) or make the image available locally. Engine: ${message}`,

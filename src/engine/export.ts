@@ -24,7 +24,7 @@ function statusOf(e: unknown): number | undefined {
 }
 
 /** `GET /images/{ref}/json`; a 404 becomes ImageNotFoundError. */
-export async function inspectImage(docker: Dockerode, ref: string, signal?: AbortSignal): Promise<ImageSummary> {
+export async function inspectImageSummary(docker: Dockerode, ref: string, signal?: AbortSignal): Promise<ImageSummary> {
   try {
     const image = docker.getImage(ref);
     // inspect(opts) forwards abortSignal to the modem (dockerode's typings do not list it).
@@ -43,7 +43,7 @@ export async function inspectImage(docker: Dockerode, ref: string, signal?: Abor
 }
 
 /**
- * Opens the export stream of one image. Pass the image ID (from inspectImage) rather than a
+ * Opens the export stream of one image. Pass the image ID (from inspectImageSummary) rather than a
  * tag, so a tag moved in the meantime cannot change what is read.
  */
 export function openImageExport(docker: Dockerode, id: string, signal?: AbortSignal): Promise<Readable> {
@@ -55,7 +55,7 @@ export function openImageExport(docker: Dockerode, id: string, signal?: AbortSig
       abortSignal: signal,
       statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
       options: {},
-    } as unknown as Parameters<typeof docker.modem.dial>[0], (err: unknown, stream: unknown) => {
+    }, (err: unknown, stream: unknown) => {
       if (err) { reject(statusOf(err) === 404 ? new ImageNotFoundError(id) : err); return; }
       resolve(stream as Readable);
     });

@@ -11,7 +11,7 @@ import { parseDockerfile } from '../core/dockerfile/parse';
 import { dockerfileHash } from '../core/hash';
 import { LABEL_PREFIX, mapHistoryToLayers } from '../core/layermap';
 import type { AnalysisReport, BuilderKind, StageReport } from '../core/report';
-import { inspectImage, openImageExport, type ImageSummary } from './export';
+import { inspectImageSummary, openImageExport, type ImageSummary } from './export';
 
 export interface LayerAnalysisOptions {
   /** An analysis whose stages may include this image (matched by image id). */
@@ -34,7 +34,7 @@ export interface LayerAnalysis {
 
 /** Analyses one image's layer contents. Throws ImageNotFoundError for unknown images. */
 export async function analyzeImageLayers(docker: Dockerode, ref: string, opts: LayerAnalysisOptions = {}): Promise<LayerAnalysis> {
-  const image = await inspectImage(docker, ref, opts.signal);
+  const image = await inspectImageSummary(docker, ref, opts.signal);
   let stage = opts.stage ?? null;
   let linkedBy: LayerAnalysis['linkedBy'] = stage ? 'analysis' : null;
   if (!stage && opts.analysis) {
@@ -60,13 +60,13 @@ export async function analyzeImageLayers(docker: Dockerode, ref: string, opts: L
  */
 async function stageFromLabels(docker: Dockerode, image: ImageSummary, signal?: AbortSignal): Promise<Pick<StageReport, 'layers'> | null> {
   const path = image.labels[`${LABEL_PREFIX}dockerfile`];
-  const stageLabel = image.labels[`${LABEL_PREFIX}stage`];
+  const labelledStage = image.labels[`${LABEL_PREFIX}stage`];
   const hash = image.labels[`${LABEL_PREFIX}hash`];
-  if (!path || stageLabel === undefined || !hash) return null;
+  if (!path || labelledStage === undefined || !hash) return null;
   const text = await readFile(path, 'utf8');
   if (dockerfileHash(text) !== hash) return null;
   const df = parseDockerfile(text);
-  const st = df.stages.find((s) => s.name === stageLabel) ?? df.stages[Number(stageLabel)];
+  const st = df.stages.find((s) => s.name === labelledStage) ?? df.stages[Number(labelledStage)];
   if (!st) return null;
   // dockerode's history() takes only a callback: an options argument would be taken for one.
   if (signal?.aborted) return null;

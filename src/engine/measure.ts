@@ -18,7 +18,7 @@ import { baseChainRoot } from './plan';
 export interface InspectedImage { Id: string; Size: number; Os?: string; Architecture?: string }
 
 export async function inspectImage(docker: Dockerode, ref: string): Promise<InspectedImage | null> {
-  try { return await docker.getImage(ref).inspect() as unknown as InspectedImage; } catch { return null; }
+  try { return await docker.getImage(ref).inspect(); } catch { return null; }
 }
 
 /** History, OLDEST first (the engine answers newest first). */
@@ -63,7 +63,7 @@ async function pullSizeOf(conn: EngineConnection, image: InspectedImage): Promis
       conn.docker.modem.dial({
         path: `/images/${image.Id}/json?`, method: 'GET', options: { manifests: true },
         statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
-      } as unknown as Parameters<typeof conn.docker.modem.dial>[0], (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as { Manifests?: ManifestSummary[] })));
+      }, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as { Manifests?: ManifestSummary[] })));
     });
     return pullSizeFromManifests(answer.Manifests, { os: image.Os, architecture: image.Architecture });
   } catch {

@@ -3,7 +3,7 @@
 // beyond what the connection already knows.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { parseDockerfile, stageClosure, type ParsedDockerfile, type ParsedStage } from '../core/dockerfile/parse';
+import { parseDockerfile, stageClosure, stageRef, type ParsedDockerfile, type ParsedStage } from '../core/dockerfile/parse';
 import { dockerfileHash } from '../core/hash';
 import { buildStageNames, LABEL_PREFIX, withStageNames } from '../core/layermap';
 import type { BuilderKind } from '../core/report';
@@ -69,7 +69,7 @@ function resolveTarget(df: ParsedDockerfile, target: string | undefined): number
   const byName = df.stages.find((s) => s.name === t);
   if (byName) return byName.index;
   if (/^\d+$/.test(t) && Number(t) < df.stages.length) return Number(t);
-  const names = df.stages.map((s) => s.name ?? String(s.index)).join(', ');
+  const names = df.stages.map(stageRef).join(', ');
   throw new AnalysisInputError(`No stage "${target}" in the Dockerfile. Stages: ${names}.`);
 }
 

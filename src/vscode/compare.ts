@@ -8,18 +8,19 @@ import type { DiffReport } from '../core/diff';
 import { parseDockerfile } from '../core/dockerfile/parse';
 import { GitBaseError, readAtRevision } from '../engine/git';
 import { finalStage, formatBytes, type AnalysisReport } from '../core/report';
-import type { FinalImageFacts } from '../protocol';
+import type { FinalImageFacts } from '../view/protocol';
 import { maskSecretsInText } from '../core/secrets';
 import { COMMANDS } from './commandIds';
+import { abortOnCancel } from './cancellation';
 import { readConfig } from './config';
 import { activeDockerfile, DOCKERFILE_SELECTOR, isDockerfile } from './documents';
 import { comparisonView, compareLenses } from './compareModel';
-import { explainError } from './model/errors';
+import { explainError } from '../view/errors';
 import { sameDockerfileText } from '../core/hash';
 import type { StagePanel } from './panel';
 import type { AnalysisStore } from './store';
 
-export const COMPARE_HEAD_COMMAND = COMMANDS.compareHead;
+const COMPARE_HEAD_COMMAND = COMMANDS.compareHead;
 
 // git.ts only spawns git, so the lenses can use it without loading the engine module (dockerode),
 // which waits behind the same dynamic import as the analyzer's until a comparison runs.
@@ -103,11 +104,12 @@ export class CompareController implements vscode.CodeLensProvider, vscode.Dispos
     const cfg = readConfig(doc.uri);
     const mask = (s: string): string => maskSecretsInText(s, cfg.buildArgs);
     this.output.appendLine(`[${new Date().toISOString()}] Compare with HEAD ${doc.uri.fsPath} (endpoint ${cfg.endpoint || 'automatic'})`);
+    const subscriptions: vscode.Disposable[] = [];
     try {
       const result = await vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: `Stage Lens: Compare with HEAD — ${path.basename(doc.uri.fsPath)}`, cancellable: true,
       }, async (progress, token) => {
-        token.onCancellationRequested(() => ctrl.abort());
+        subscriptions.push(abortOnCancel(token, ctrl));
         const mod = await loadEngine();
         const connection = await mod.connectEngine({ explicit: cfg.endpoint || undefined, signal: ctrl.signal });
         return mod.compareDockerfile({
@@ -133,6 +135,7 @@ export class CompareController implements vscode.CodeLensProvider, vscode.Dispos
       this.output.appendLine(mask(`Compare with HEAD ${ex.kind === 'cancelled' ? 'cancelled' : `failed: ${ex.message}${ex.fix ? ` ${ex.fix}` : ''}`}`));
       if (ex.kind !== 'cancelled') void vscode.window.showErrorMessage(mask(`Stage Lens: Compare with HEAD failed: ${ex.message}${ex.fix ? ` ${ex.fix}` : ''}`));
     } finally {
+      for (const sub of subscriptions) sub.dispose();
       this.store.end(doc.uri);
     }
   }

@@ -2,10 +2,10 @@
 // from a DiffReport (src/core/diff). No `vscode` here, so the placement rules are unit-tested.
 import { formatDelta, notableLines, stageDeltaLabel, type DiffReport } from '../core/diff';
 import { formatBytes, type AnalysisReport } from '../core/report';
-import type { ComparisonView } from '../protocol';
-import { lineDiff } from './model/diff';
-import { sameDockerfileText } from '../core/hash';
-import { summarize } from './model/stages';
+import type { ComparisonView } from '../view/protocol';
+import { lineDiff } from '../view/diff';
+import { sameDockerfileText } from '../core/dockerfileText';
+import { summarize } from '../view/stages';
 
 export function comparisonView(diff: DiffReport, before: { text: string; report: AnalysisReport }, after: { text: string; report: AnalysisReport }): ComparisonView {
   const lines = lineDiff(before.text, after.text);

@@ -9,18 +9,19 @@ import { dockerfileHash } from '../core/hash';
 import { parseDockerfile } from '../core/dockerfile/parse';
 import { finalStage, formatBytes, type AnalysisReport } from '../core/report';
 import { maskSecretsInText } from '../core/secrets';
-import type { ComposeWebviewMessage, FinalImageFacts } from '../protocol';
+import type { ComposeWebviewMessage, FinalImageFacts } from '../view/protocol';
 import { COMMANDS } from './commandIds';
 import { serviceBindings } from './composeBindings';
 import { composeLenses, composeView, type ComposeLensAction } from './composeModel';
+import { abortOnCancel } from './cancellation';
 import { readConfig, SECTION } from './config';
 import { DOCKERFILE_SELECTOR, isDockerfile } from './documents';
-import { explainError } from './model/errors';
+import { explainError } from '../view/errors';
 import { sameDockerfileText } from '../core/hash';
 import type { StagePanel } from './panel';
 import type { AnalysisStore } from './store';
 
-export const COMPOSE_SELECTOR: vscode.DocumentSelector = [
+const COMPOSE_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', pattern: '**/{compose,docker-compose}*.{yml,yaml}' },
   { scheme: 'untitled', language: 'dockercompose' },
 ];
@@ -28,7 +29,7 @@ export const COMPOSE_SELECTOR: vscode.DocumentSelector = [
 const loadEngine = () => import('../engine/compose');
 const loadConnection = () => import('../engine/connection');
 
-export function isComposeDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
+function isComposeDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
   return !!doc && doc.uri.scheme === 'file' && /^(docker-)?compose[^/]*\.ya?ml$/i.test(path.basename(doc.uri.fsPath));
 }
 
@@ -206,9 +207,10 @@ export class ComposeFeature implements vscode.Disposable {
     const mask = (s: string): string => maskSecretsInText(s, allArgs);
     for (const w of project.warnings) this.output.appendLine(`Compose: ${w}`);
     this.output.appendLine(`[${new Date().toISOString()}] Analyze compose ${project.files.join(' + ')}: ${builds.map((b) => b.service).join(', ')} (endpoint ${cfg.endpoint || 'automatic'})`);
+    const subscriptions: vscode.Disposable[] = [];
     try {
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stage Lens: ${path.basename(file)}`, cancellable: true }, async (progress, token) => {
-        token.onCancellationRequested(() => ctrl.abort());
+        subscriptions.push(abortOnCancel(token, ctrl));
         const { connectEngine } = await loadConnection();
         const { analyzeComposeServices } = await loadEngine();
         const connection = await connectEngine({ explicit: cfg.endpoint || undefined, signal: ctrl.signal });
@@ -236,6 +238,7 @@ export class ComposeFeature implements vscode.Disposable {
       if (ex.kind !== 'cancelled') void vscode.window.showErrorMessage(mask(`Stage Lens: ${ex.message}${ex.fix ? ` ${ex.fix}` : ''}`));
       return undefined;
     } finally {
+      for (const sub of subscriptions) sub.dispose();
       state.running = null;
       state.progress = null;
       this.changed.fire();
@@ -309,7 +312,7 @@ export class ComposeFeature implements vscode.Disposable {
 }
 
 /** A one-service run updates that service inside the earlier project report. */
-export function mergeReports(prev: ComposeReport, next: ComposeReport): ComposeReport {
+function mergeReports(prev: ComposeReport, next: ComposeReport): ComposeReport {
   const analyses = [...next.analyses];
   const replaced = new Set(next.services.map((s) => s.service));
   const services = prev.services.filter((s) => !replaced.has(s.service)).map((s) => {

@@ -3,8 +3,8 @@
 import { relative } from 'node:path';
 import { ComposeError, parseComposeFile, summarizeService, type ComposeReport, type Variables } from '../core/compose';
 import { formatBytes } from '../core/report';
-import type { ComposeView } from '../protocol';
-import { stageLabel } from './model/stages';
+import type { ComposeView } from '../view/protocol';
+import { stageLabel } from '../view/stages';
 
 export type ComposeLensAction =
   | { kind: 'analyzeProject' }

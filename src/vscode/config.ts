@@ -45,6 +45,3 @@ export function readConfig(scope?: vscode.Uri): StageLensConfig {
   };
 }
 
-export function affectsStageLens(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(SECTION);
-}

@@ -1,9 +1,9 @@
 // Code lenses above FROM lines, heavy instructions and suggestions. Placement rules live in
-// model/lenses.ts; this provider only maps them to commands and owns its refresh event.
+// src/view/lenses.ts; this provider only maps them to commands and owns its refresh event.
 import * as vscode from 'vscode';
 import { readConfig } from './config';
 import type { FindingsCache } from './documents';
-import { computeLenses, type LensAction } from './model/lenses';
+import { computeLenses, type LensAction } from '../view/lenses';
 import type { AnalysisStore } from './store';
 import { COMMANDS } from './commandIds';
 

@@ -2,15 +2,15 @@
 // Dockerfile, restores after reload (serializer) and accepts only validated messages.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { parseWebviewMessage, type ComposeView, type ComposeWebviewMessage, type FilesListRequest, type HostMessage, type PanelAction, type PanelState, type WebviewMessage } from '../protocol';
+import { parseWebviewMessage, type ComposeView, type ComposeWebviewMessage, type FilesListRequest, type HostMessage, type PanelAction, type PanelState, type WebviewMessage } from '../view/protocol';
 import type { AnalysisReport } from '../core/report';
 import { readConfig } from './config';
 import type { LayerContentsCache } from './layerContents';
-import { explainError } from './model/errors';
-import { stageContentsView } from './model/files';
+import { explainError } from '../view/errors';
+import { stageContentsView } from '../view/files';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commandIds';
 import { activeDockerfile, isDockerfile } from './documents';
-import { panelHtml } from './model/html';
+import { panelHtml } from '../view/html';
 import type { AnalysisStore } from './store';
 
 const ACTION_COMMANDS: Record<PanelAction, string> = {

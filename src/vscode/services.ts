@@ -2,13 +2,12 @@
 // src/core/refactor). The glue codes against these interfaces; adapters.ts binds them to the
 // real implementations, so a module that has not landed yet degrades to a clear message.
 import type { AnalysisReport } from '../core/report';
-import type { FinalImageFacts } from '../protocol';
-import type { LensFinding } from './model/lenses';
+import type { FinalImageFacts } from '../view/protocol';
+import type { LensFinding } from '../view/lenses';
 
-export type AnalyzerEvent =
-  | { type: 'stage'; stageIndex: number; label: string; position: number; total: number }
-  | { type: 'step'; id: string; name: string; cached: boolean; started: boolean; completed: boolean; durationMs: number | null; error: string | null }
-  | { type: 'log'; text: string };
+// The event type lives with the view model that folds it (src/view/progress.ts).
+import type { AnalyzerEvent } from '../view/progress';
+export type { AnalyzerEvent };
 
 export interface AnalyzeOptions {
   /** Absolute path of the Dockerfile (used for .dockerignore lookup and in the report). */

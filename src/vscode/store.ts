@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { sameDockerfileText } from '../core/hash';
 import type { AnalysisReport } from '../core/report';
-import type { ComparisonView, FinalImageFacts, ProgressView } from '../protocol';
+import type { ComparisonView, FinalImageFacts, ProgressView } from '../view/protocol';
 
 export interface DocumentAnalysis {
   report: AnalysisReport;

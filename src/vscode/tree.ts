@@ -4,8 +4,9 @@ import * as vscode from 'vscode';
 import { formatBytes, formatDuration, formatSizeWithPull, type LayerReport, type StageReport } from '../core/report';
 import { COMMANDS } from './commandIds';
 import { activeDockerfile } from './documents';
-import { baseLabel, filesystemLayers, isFinal, stageLabel } from './model/stages';
+import { baseLabel, filesystemLayers, isFinal, stageLabel } from '../view/stages';
 import type { AnalysisStore } from './store';
+import { firstLineOf } from '../core/firstLine';
 
 type Node =
   | { kind: 'stage'; uri: vscode.Uri; stage: StageReport; final: boolean; base: string; stale: boolean }
@@ -73,7 +74,7 @@ export class StagesTreeProvider implements vscode.TreeDataProvider<Node>, vscode
       return item;
     }
     const l = node.layer;
-    const label = l.instruction ? firstLine(l.instruction) : firstLine(l.createdBy);
+    const label = firstLineOf(l.instruction || l.createdBy, 80);
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = `${node.uri.toString()}#stage${node.stage.index}#layer${l.index}`;
     item.description = `${l.empty ? '0 B' : formatBytes(l.sizeBytes)}${l.line ? ` · line ${l.line}` : ''}${l.cached ? ' · cached' : ''}`;
@@ -87,9 +88,4 @@ export class StagesTreeProvider implements vscode.TreeDataProvider<Node>, vscode
     this.changed.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
-}
-
-function firstLine(s: string): string {
-  const l = s.split(/\r?\n/)[0] ?? '';
-  return l.length > 80 ? `${l.slice(0, 77)}…` : l;
 }

@@ -19,13 +19,13 @@ export function dockerFor(host: string): Docker {
 export async function stageImageSize(host: string, dockerfile: string, stage: { index: number; name: string | null }): Promise<number> {
   const docker = dockerFor(host);
   const hash = dockerfileHash(readFileSync(dockerfile, 'utf8'));
-  const stageLabel = stage.name ?? String(stage.index);
-  const filters = JSON.stringify({ label: [`com.stagelens.hash=${hash}`, `com.stagelens.stage=${stageLabel}`] });
+  const labelledStage = stage.name ?? String(stage.index);
+  const filters = JSON.stringify({ label: [`com.stagelens.hash=${hash}`, `com.stagelens.stage=${labelledStage}`] });
   const images = (await docker.listImages({ filters } as Docker.ListImagesOptions)).sort((a, b) => b.Created - a.Created);
   const image = images[0];
   if (!image) {
     const labelled = await docker.listImages({ filters: JSON.stringify({ label: ['com.stagelens.managed=true'] }) } as Docker.ListImagesOptions);
-    throw new Error(`no image labelled for stage ${stageLabel} of ${dockerfile} (hash ${hash.slice(0, 12)}) in the test engine; Stage Lens images: ${JSON.stringify(labelled.map((i) => ({ tags: i.RepoTags, labels: i.Labels })))}`);
+    throw new Error(`no image labelled for stage ${labelledStage} of ${dockerfile} (hash ${hash.slice(0, 12)}) in the test engine; Stage Lens images: ${JSON.stringify(labelled.map((i) => ({ tags: i.RepoTags, labels: i.Labels })))}`);
   }
   const info = await docker.getImage(image.Id).inspect();
   return info.Size;

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { HostMessage, PanelState } from '../../src/protocol';
-import { panelHtml } from '../../src/vscode/model/html';
-import { summarize } from '../../src/vscode/model/stages';
-import { lineDiff } from '../../src/vscode/model/diff';
+import type { HostMessage, PanelState } from '../../src/view/protocol';
+import { panelHtml } from '../../src/view/html';
+import { summarize } from '../../src/view/stages';
+import { lineDiff } from '../../src/view/diff';
 import { layer, report, stage } from '../unit/viewmodel/fixtures';
 
 const CHROMIUM = process.env.STAGELENS_CHROMIUM ?? '/usr/bin/chromium';

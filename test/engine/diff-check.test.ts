@@ -65,7 +65,7 @@ test('diff HEAD~1: stage deltas = engine sizes, line deltas on the right lines; 
     assert.deepEqual(d.base, { kind: 'git', ref: 'HEAD~1' });
 
     // The engine's own sizes of the four stage images (tagged per Dockerfile text and stage).
-    const size = async (text: string, stage: string): Promise<number> => ((await connection.docker.getImage(`${stageImageRepo(dockerfileHash(text))}:${stage}`).inspect()) as unknown as { Size: number }).Size;
+    const size = async (text: string, stage: string): Promise<number> => (await connection.docker.getImage(`${stageImageRepo(dockerfileHash(text))}:${stage}`).inspect()).Size;
     const history = async (text: string, stage: string): Promise<Array<{ CreatedBy: string; Size: number }>> => (await connection.docker.getImage(`${stageImageRepo(dockerfileHash(text))}:${stage}`).history()) as Array<{ CreatedBy: string; Size: number }>;
     for (const name of ['deps', 'app']) {
       const s = d.stages.find((x) => x.after?.name === name)!;

@@ -12,7 +12,7 @@ import { refactorToMultiStage } from '../../src/core/refactor';
 import { runBuild } from '../../src/engine/build';
 import { dockerodeOptionsFor } from '../../src/engine/connection';
 import { createBuildContext } from '../../src/engine/context';
-import { inspectImage } from '../../src/engine/export';
+import { inspectImageSummary } from '../../src/engine/export';
 import { ensureFixtures, fixturesSkip } from '../harness/engine';
 
 const examples = join(__dirname, '..', '..', 'examples');
@@ -27,7 +27,7 @@ async function build(d: Dockerode, text: string, tag: string, target: string, co
   });
   assert.equal(r.error, null, `build of ${tag} failed: ${r.error}`);
   tags.push(tag);
-  const info = await inspectImage(d, tag);
+  const info = await inspectImageSummary(d, tag);
   return { id: info.id, size: info.sizeBytes };
 }
 

@@ -3,7 +3,7 @@
 // it accepts always satisfies the protocol's ranges.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PANEL_ACTIONS, parseWebviewMessage, type WebviewMessage } from '../../src/protocol';
+import { PANEL_ACTIONS, parseWebviewMessage, type WebviewMessage } from '../../src/view/protocol';
 import { rng } from './corpus';
 import { recordFigures, recordSecurity } from './figures';
 

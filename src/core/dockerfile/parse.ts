@@ -322,14 +322,10 @@ export function baseChain(df: ParsedDockerfile, index: number): number[] {
   return chain;
 }
 
-/** The stage that contains a 1-based line, or null. */
-export function stageAtLine(df: ParsedDockerfile, line: number): ParsedStage | null {
-  let found: ParsedStage | null = null;
-  for (const s of df.stages) if (s.line <= line) found = s;
-  return found;
-}
-
-/** Label used for a stage in messages and tags: its name, or its index. */
-export function stageLabel(s: Pick<ParsedStage, 'name' | 'index'>): string {
+/**
+ * How the engine side names a stage in image labels and messages: its name, or its index
+ * (the editor's display label is view/stages.ts `stageLabel`: name or `stage N`).
+ */
+export function stageRef(s: Pick<ParsedStage, 'name' | 'index'>): string {
   return s.name ?? String(s.index);
 }

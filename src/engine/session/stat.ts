@@ -49,8 +49,6 @@ export function carriesData(goMode: number): boolean {
   return ((goMode >>> 0) & GO_MODE.type) === 0;
 }
 
-export function isGoDir(goMode: number): boolean { return ((goMode >>> 0) & GO_MODE.dir) !== 0; }
-
 /**
  * The wire Stat for one entry (fsutil's mkstat with the Docker CLI's uid/gid reset). The
  * socket bit is cleared as fsutil does; hardlinks are resolved by the walker.

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseComposeFile, resolveProject, analyzeServices } from '../../../src/core/compose';
 import type { AnalysisReport } from '../../../src/core/report';
-import { parseWebviewMessage } from '../../../src/protocol';
+import { parseWebviewMessage } from '../../../src/view/protocol';
 import { composeLenses, composeView } from '../../../src/vscode/composeModel';
 
 const TEXT = `# demo

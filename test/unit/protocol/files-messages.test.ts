@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWebviewMessage } from '../../../src/protocol';
+import { parseWebviewMessage } from '../../../src/view/protocol';
 
 const valid = {
   type: 'files/list', requestId: 7, stageIndex: 1, layer: 3, view: 'layer', dir: '/usr/local', sort: 'size', descending: true, offset: 200, limit: 200,

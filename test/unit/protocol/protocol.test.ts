@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isPanelState, parseWebviewMessage } from '../../../src/protocol';
+import { isPanelState, parseWebviewMessage } from '../../../src/view/protocol';
 
 test('accepts each well-formed webview message', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });

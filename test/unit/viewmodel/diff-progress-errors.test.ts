@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lineDiff } from '../../../src/vscode/model/diff';
-import { explainError } from '../../../src/vscode/model/errors';
-import { currentStepText, initialProgress, reduceProgress } from '../../../src/vscode/model/progress';
+import { lineDiff } from '../../../src/view/diff';
+import { explainError } from '../../../src/view/errors';
+import { currentStepText, initialProgress, reduceProgress } from '../../../src/view/progress';
 
 test('line diff marks added and removed lines and keeps line numbers', () => {
   const d = lineDiff('FROM a\nRUN x\nCMD y\n', 'FROM a AS build\nRUN x\nFROM b\nCOPY --from=build /x /x\nCMD y\n');

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LayerContentsReport } from '../../../src/core/layers/types';
-import type { FileRow, WastedRow } from '../../../src/protocol';
+import type { FileRow, WastedRow } from '../../../src/view/protocol';
 import {
   EMPTY_WINDOW, breadcrumb, browsableLayers, efficiencyText, fileRowTexts, mergePage, nextOffset, parentDir, previousPage,
   stageContentsView, wastedLines, windowText, type RowWindow,
-} from '../../../src/vscode/model/files';
+} from '../../../src/view/files';
 import { LayerContentsCache, type ContentsAnalysis } from '../../../src/vscode/layerContents';
 
 function row(i: number, p: Partial<FileRow> = {}): FileRow {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeLenses, suggestionTitle, type LensInput } from '../../../src/vscode/model/lenses';
+import { computeLenses, suggestionTitle, type LensInput } from '../../../src/view/lenses';
 import { layer, report, stage } from './fixtures';
 
 const TEXT = [

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatBytes, formatDuration } from '../../../src/core/report';
-import { splitBytes, stageSummaryText, summarize } from '../../../src/vscode/model/stages';
+import { splitBytes, stageSummaryText, summarize } from '../../../src/view/stages';
 import { layer, report, stage } from './fixtures';
 
 const builder = stage({

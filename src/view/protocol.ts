@@ -1,7 +1,7 @@
 // Messages between the extension host and the stage panel webview. Imported by both sides,
 // so it must stay free of `vscode` and of Node APIs. The host trusts nothing the webview
 // sends: every inbound message goes through `parseWebviewMessage` first.
-import type { AnalysisReport } from './core/report';
+import type { AnalysisReport } from '../core/report';
 
 /** What the final image still carries, when the layer analysis knows it (src/core/layers). */
 export interface FinalImageFacts {
@@ -336,7 +336,7 @@ export type ComposeWebviewMessage =
   | { type: 'compose/close' };
 
 /** Validates a compose-view message (called by parseWebviewMessage for `compose/*` types). */
-export function parseComposeMessage(m: Record<string, unknown>, keys: string[]): ComposeWebviewMessage | null {
+function parseComposeMessage(m: Record<string, unknown>, keys: string[]): ComposeWebviewMessage | null {
   const only = (...allowed: string[]): boolean => keys.every((k) => allowed.includes(k));
   switch (m.type) {
     case 'compose/analyze':

@@ -1,6 +1,6 @@
 // Line diff for the before/after comparison, on the shared diff in core.
-import { diffSequences } from '../../core/linediff';
-import type { DiffLine } from '../../protocol';
+import { diffSequences } from '../core/linediff';
+import type { DiffLine } from './protocol';
 
 export function lineDiff(before: string, after: string): DiffLine[] {
   const a = splitLines(before);

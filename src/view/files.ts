@@ -1,9 +1,10 @@
 // Pure view-model for the panel's Files and Wasted space sections: what the host sends about a
 // stage image's layer contents, breadcrumbs, the bounded row window, and row texts. Shared by the
 // host (stageContentsView) and the webview (the rest); no vscode, no DOM.
-import { formatBytes } from '../../core/report';
-import type { LayerContentsReport } from '../../core/layers/types';
-import type { ContentsLayer, FileChange, FileRow, FilesPage, StageContentsView, WastedRow } from '../../protocol';
+import { formatBytes } from '../core/report';
+import type { LayerContentsReport } from '../core/layers/types';
+import type { ContentsLayer, FileChange, FileRow, FilesPage, StageContentsView, WastedRow } from './protocol';
+import { firstLineOf } from '../core/firstLine';
 
 /** The webview renders at most this many file rows; paging beyond it slides the window. */
 export const MAX_RENDERED_ROWS = 1000;
@@ -16,7 +17,7 @@ export function stageContentsView(r: LayerContentsReport, imageId: string, topWa
     sizeBytes: l.sizeBytes,
     line: l.line,
     endLine: l.endLine,
-    text: firstLine(l.instruction ?? l.createdBy ?? `layer ${l.index + 1}`),
+    text: firstLineOf(l.instruction ?? l.createdBy ?? `layer ${l.index + 1}`, 200),
     added: l.files.added,
     modified: l.files.modified,
     removed: l.files.removed,
@@ -34,10 +35,6 @@ export function stageContentsView(r: LayerContentsReport, imageId: string, topWa
   };
 }
 
-function firstLine(s: string): string {
-  const t = s.split(/\r?\n/)[0] ?? '';
-  return t.length > 200 ? `${t.slice(0, 199)}…` : t;
-}
 
 /** Layers worth browsing: those that changed files (metadata-only layers have nothing to list). */
 export function browsableLayers(layers: readonly ContentsLayer[]): ContentsLayer[] {

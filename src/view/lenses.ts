@@ -1,9 +1,9 @@
 // Which code lenses a Dockerfile gets, as plain data. The provider in src/vscode turns these
 // into vscode.CodeLens objects; keeping the placement rules here makes the stale-lens
 // guarantee (never on a line whose instruction differs from the one measured) unit-testable.
-import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction } from '../../core/dockerfile/parse';
-import { sameDockerfileText } from '../../core/hash';
-import { formatBytes, type AnalysisReport } from '../../core/report';
+import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction } from '../core/dockerfile/parse';
+import { sameDockerfileText } from '../core/dockerfileText';
+import { formatBytes, type AnalysisReport } from '../core/report';
 import { stageLabel, stageSummaryText } from './stages';
 
 /** The parts of a suggestion finding the lenses need (src/core/suggest produces the full one). */
@@ -156,7 +156,7 @@ function groupTitle(g: LensFinding[]): string {
 }
 
 /** The current index of an analysed stage, only if its FROM line reads exactly as it did. */
-export function relocateStage(old: ParsedDockerfile, current: ParsedDockerfile, index: number): number | null {
+function relocateStage(old: ParsedDockerfile, current: ParsedDockerfile, index: number): number | null {
   const was = old.stages[index];
   if (!was) return null;
   const same = current.stages[index];
@@ -169,7 +169,7 @@ export function relocateStage(old: ParsedDockerfile, current: ParsedDockerfile, 
  * Where an analysed instruction is now: the instruction in the corresponding stage whose text
  * is identical, preferring the same position in the stage. Null when it changed or is ambiguous.
  */
-export function relocateInstruction(ins: ParsedInstruction, old: ParsedDockerfile, current: ParsedDockerfile): ParsedInstruction | null {
+function relocateInstruction(ins: ParsedInstruction, old: ParsedDockerfile, current: ParsedDockerfile): ParsedInstruction | null {
   const stageNow = relocateStage(old, current, ins.stage);
   if (stageNow === null) return null;
   const oldStage = old.stages[ins.stage]!;

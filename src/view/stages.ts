@@ -1,7 +1,8 @@
 // Stage and layer figures every view shows (lenses, tree, status bar, panel), computed in one
 // place so they agree. No `vscode` and no Node APIs: the webview bundle imports this too.
-import { finalStage, formatBytes, formatDuration, type AnalysisReport, type LayerReport, type StageReport } from '../../core/report';
-import type { ReportSummary } from '../../protocol';
+import { finalStage, formatBytes, formatDuration, type AnalysisReport, type LayerReport, type StageReport } from '../core/report';
+import type { ReportSummary } from './protocol';
+import { firstLineOf } from '../core/firstLine';
 
 export function stageLabel(s: Pick<StageReport, 'name' | 'index'>): string {
   return s.name ?? `stage ${s.index}`;
@@ -39,7 +40,7 @@ export function splitBytes(s: StageReport): { base: number; added: number } {
  */
 export function stageSummaryText(report: AnalysisReport, s: StageReport): string {
   const label = stageLabel(s);
-  if (s.error) return `${label} · failed${s.error.line ? ` at line ${s.error.line}` : ''}: ${firstLine(s.error.message)}`;
+  if (s.error) return `${label} · failed${s.error.line ? ` at line ${s.error.line}` : ''}: ${firstLineOf(s.error.message, 120)}`;
   if (s.sizeBytes === null) return `${label} · not built`;
   const { added } = splitBytes(s);
   const n = filesystemLayers(s).length;
@@ -55,9 +56,4 @@ export function summarize(report: AnalysisReport): ReportSummary {
     buildMs: report.durationMs,
     stages: report.stages.map((s) => ({ label: stageLabel(s), sizeBytes: s.sizeBytes, final: fin?.index === s.index })),
   };
-}
-
-function firstLine(s: string): string {
-  const l = s.split(/\r?\n/).find((x) => x.trim() !== '') ?? s;
-  return l.length > 120 ? `${l.slice(0, 117)}…` : l;
 }

@@ -1,5 +1,6 @@
 // Turns whatever the engine layer throws into one or two plain sentences with the fix,
 // never a stack trace (issue 4, DESIGN.md CLI error rules apply to the editor too).
+import { firstLineOf } from '../core/firstLine';
 
 export interface ExplainedError {
   message: string;
@@ -12,7 +13,7 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EHOS
 export function explainError(err: unknown, endpoint: string): ExplainedError {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; code?: unknown; message?: unknown; fix?: unknown; kind?: unknown };
   const raw = typeof e.message === 'string' ? e.message : String(err);
-  const msg = firstLine(raw);
+  const msg = firstLineOf(raw, 300, { skipStackFrames: true });
   const where = endpoint || 'the default endpoint (DOCKER_HOST, the current Docker context, or the default socket)';
   if (e.name === 'AbortError' || /aborted|cancell?ed/i.test(msg) && e.code !== 'ECONNREFUSED') {
     return { kind: 'cancelled', message: 'Analysis cancelled.', fix: '' };
@@ -32,9 +33,4 @@ export function explainError(err: unknown, endpoint: string): ExplainedError {
     return { kind: 'frontend', message: msg, fix: 'The `# syntax=` line makes BuildKit pull a frontend image; remove it or make the image available offline.' };
   }
   return { kind: 'other', message: msg || 'The analysis failed.', fix: '' };
-}
-
-function firstLine(s: string): string {
-  const l = s.split(/\r?\n/).map((x) => x.trim()).find((x) => x !== '' && !/^at\s/.test(x)) ?? '';
-  return l.length > 300 ? `${l.slice(0, 297)}…` : l;
 }

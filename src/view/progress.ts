@@ -1,6 +1,11 @@
 // Folds analyzer events into the progress view the panel shows (steps, cached, durations).
-import type { ProgressStep, ProgressView } from '../../protocol';
-import type { AnalyzerEvent } from '../services';
+import type { ProgressStep, ProgressView } from './protocol';
+
+/** What the analyzer reports while it runs (the host's adapter maps the engine's events to these). */
+export type AnalyzerEvent =
+  | { type: 'stage'; stageIndex: number; label: string; position: number; total: number }
+  | { type: 'step'; id: string; name: string; cached: boolean; started: boolean; completed: boolean; durationMs: number | null; error: string | null }
+  | { type: 'log'; text: string };
 
 const MAX_STEPS = 400;
 
