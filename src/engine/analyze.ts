@@ -154,7 +154,15 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     });
   }
 
+  // Settled when a stage's outcome is known (built, reused, failed, skipped): what the stages
+  // after it wait for before they judge their own result.
+  const outcome = plan.selected.map(() => { let resolve!: () => void; const p = new Promise<void>((r) => { resolve = r; }); return { p, resolve }; });
+  const depsSettled = (idx: number): Promise<unknown> => Promise.all(stageClosure(df, idx).filter((d) => d !== idx).map((d) => outcome[plan.selected.indexOf(d)]?.p));
+
   const runStage = async (pos: number): Promise<void> => {
+    try { await judgeStage(pos); } finally { outcome[pos]!.resolve(); }
+  };
+  const judgeStage = async (pos: number): Promise<void> => {
     const idx = plan.selected[pos]!;
     const stage = df.stages[idx]!;
     const tag = `${plan.repo}:${stageTagName(stage)}`;
@@ -191,6 +199,9 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     report.engine.builder = builder;
     sr.buildMs = out.buildMs;
     const { result } = out;
+    // The stages this one needs were built alongside (BuildKit solved their shared steps once);
+    // their outcome decides what a failure here means, and a FROM <stage> takes its base size from them.
+    await depsSettled(idx);
 
     if (result.aborted) {
       await removeHalfTag(conn.docker, tag, before?.Id ?? null);
@@ -200,6 +211,13 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
       return;
     }
     if (result.error || !result.imageId) {
+      const dep = stageClosure(df, idx).find((d) => d !== idx && failed.has(d));
+      if (dep !== undefined || globalFailure) {
+        sr.error = { message: dep !== undefined ? `not built: depends on failed stage ${failed.get(dep)}` : `not built: ${globalFailure}`, line: null };
+        failed.set(idx, stage.name ?? String(idx));
+        finish();
+        return;
+      }
       const message = result.error ?? 'build failed';
       const explained = explainBuildError(df, message, out.missingBase);
       const line = explained?.line ?? out.failLine ?? lineFromEngineError(message);
@@ -222,11 +240,12 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   };
 
   try {
-    // Stages whose closures do not depend on each other build at the same time (BuildKit
-    // dedupes the work they share); a stage starts once the stages it needs are done. The
-    // classic builder and Buildah build one stage at a time.
+    // With BuildKit, stage builds start in stage order, two at a time, without waiting for the
+    // stages they need: BuildKit solves the steps they share once, so a chain of stages costs
+    // about one build of the last stage (stages wait for the stages they need only to judge their
+    // result). The classic builder and Buildah build one stage at a time, each after what it needs.
     const limit = (): number => (builder === 'buildkit' ? Math.max(1, opts.concurrency ?? 2) : 1);
-    await runScheduled(plan.selected.map((idx, pos) => df.stages[idx]!.dependsOn.map((d) => plan.selected.indexOf(d)).filter((p) => p >= 0 && p < pos)), limit, runStage);
+    await runScheduled(plan.selected.map((idx, pos) => (builder === 'buildkit' ? [] : df.stages[idx]!.dependsOn.map((d) => plan.selected.indexOf(d)).filter((p) => p >= 0 && p < pos))), limit, runStage);
   } finally {
     transport.current.close();
   }
