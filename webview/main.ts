@@ -173,7 +173,7 @@ class StageLensApp extends LitElement {
         <h3 class="stage-heading" tabindex="-1">
           <span class="stage-name">${stageLabel(s)}</span>
           <span class="stage-size">${s.error ? 'failed' : formatSizeWithPull(s.sizeBytes, s.pullSizeBytes)}</span>
-          <span class="muted">${s.error ? '' : `+${formatBytes(splitBytes(s).added)} over ${baseLabel(r, s)} · ${filesystemLayers(s).length} layers · ${formatDuration(s.buildMs)} · line ${s.line}`}</span>
+          <span class="muted">${s.error ? '' : `+${formatBytes(splitBytes(s).added)} over ${baseLabel(r, s)} · ${filesystemLayers(s).length} layers · ${formatDuration(s.buildMs)}${s.reused ? ' · reused (unchanged since the last analysis)' : ''} · line ${s.line}`}</span>
         </h3>
         ${s.error ? html`<p class="error">${s.error.message}${s.error.line ? ` (line ${s.error.line})` : ''}</p>` : nothing}
         ${base.length ? html`

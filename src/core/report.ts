@@ -87,6 +87,15 @@ export interface StageReport {
   error: StageError | null;
   /** Whether this is the stage a plain `docker build` produces (the last, or `--target`). */
   final?: boolean;
+  /**
+   * true: this stage was not built again — its input (instructions, base, build args, the
+   * stages it needs, the context files it reads) is the same as in the previous analysis and
+   * its image still exists, so the previous measurements are kept (lines moved to where the
+   * stage is now). Absent/false: measured in this analysis.
+   */
+  reused?: boolean;
+  /** Hash of the stage's input as above; what the next analysis compares. Opaque. */
+  inputKey?: string;
 }
 
 export interface AnalysisReport {

@@ -15,7 +15,7 @@ import { LABELS, type AnalysisPlan } from './plan';
 export type ProgressEvent =
   | { type: 'context'; stage: number; bytes: number; done: boolean }
   | { type: 'stage-start'; stage: number; name: string | null; builder: BuilderKind; position: number; count: number }
-  | { type: 'stage-finish'; stage: number; name: string | null; imageId: string | null; error: StageError | null; buildMs: number; sizeBytes: number | null }
+  | { type: 'stage-finish'; stage: number; name: string | null; imageId: string | null; error: StageError | null; buildMs: number; sizeBytes: number | null; reused?: boolean }
   | { type: 'vertex'; stage: number; id: string; name: string; cached: boolean; started: number | null; completed: number | null; error: string | null; line: number | null }
   | { type: 'log'; stage: number; vertex: string | null; line: number | null; stream: number; text: string }
   | { type: 'classic'; stage: number; text: string; line: number | null; cached: boolean };

@@ -197,11 +197,15 @@ export async function openContextTransport(opts: ContextTransportOptions): Promi
   }
   const contextTree = new DiskTree(contextDir, overlay);
 
-  let current: { onBytes?: (total: number, done: boolean) => void; bytes: number } | null = null;
+  // The builds running on the session now. Several stage builds of one analysis run at once and
+  // the session cannot tell which build a transfer serves (BuildKit syncs the context once for
+  // all of them): each running build counts every byte sent while it runs; the analysis total
+  // (contextBytes) counts each byte once.
+  const running = new Set<{ onBytes?: (total: number, done: boolean) => void; bytes: number }>();
   const start = (): Promise<BuildSession> => openSession({
     docker: opts.docker, sharedKey: sharedKeyFor(contextDir), name: sessionName(contextDir), signal: opts.signal,
     dirs: (name) => (name === 'context' ? contextTree : name === 'dockerfile' ? dockerfileTree : null),
-    onTransfer: (e) => { if (current && e.delta) { current.bytes += e.delta; current.onBytes?.(current.bytes, false); } },
+    onTransfer: (e) => { if (e.delta) for (const b of running) { b.bytes += e.delta; b.onBytes?.(b.bytes, false); } },
   });
   let session: BuildSession;
   try {
@@ -237,13 +241,13 @@ export async function openContextTransport(opts: ContextTransportOptions): Promi
         dfFiles.set(dfName, { data: Buffer.from(dockerfileText), mode: 0o644, modTime: nextTime() });
       }
       const mine = { onBytes, bytes: 0 };
-      current = mine;
+      running.add(mine);
       return {
         context: { sessionId: session.id },
         dockerfileName: dfName,
         bytes: () => mine.bytes,
         // A cancelled build did not get its whole context: no "done" then.
-        end: () => { if (current === mine) current = null; if (!opts.signal?.aborted) onBytes?.(mine.bytes, true); },
+        end: () => { running.delete(mine); if (!opts.signal?.aborted) onBytes?.(mine.bytes, true); },
       };
     },
     contextBytes: () => earlierBytes + session.bytesSent(),

@@ -35,7 +35,8 @@ export function splitBytes(s: StageReport): { base: number; added: number } {
 }
 
 /**
- * `builder · 812 MB (+690 MB over python:3.12) · 6 layers · 14 s` (the contract's FROM lens);
+ * `builder · 812 MB (+690 MB over python:3.12) · 6 layers · 14 s` (the contract's FROM lens),
+ * `… · 14 s · reused` for a stage the analysis kept from the previous one (its build time then);
  * where the engine knows the compressed size: `… (+690 MB over python:3.12) · pull 260 MB · …`.
  */
 export function stageSummaryText(report: AnalysisReport, s: StageReport): string {
@@ -45,7 +46,7 @@ export function stageSummaryText(report: AnalysisReport, s: StageReport): string
   const { added } = splitBytes(s);
   const n = filesystemLayers(s).length;
   const pull = typeof s.pullSizeBytes === 'number' ? ` · pull ${formatBytes(s.pullSizeBytes)}` : '';
-  return `${label} · ${formatBytes(s.sizeBytes)} (+${formatBytes(added)} over ${baseLabel(report, s)})${pull} · ${n} ${n === 1 ? 'layer' : 'layers'} · ${formatDuration(s.buildMs)}`;
+  return `${label} · ${formatBytes(s.sizeBytes)} (+${formatBytes(added)} over ${baseLabel(report, s)})${pull} · ${n} ${n === 1 ? 'layer' : 'layers'} · ${formatDuration(s.buildMs)}${s.reused ? ' · reused' : ''}`;
 }
 
 export function summarize(report: AnalysisReport): ReportSummary {

@@ -27,6 +27,7 @@ export function createAnalyzer(layerContents: LayerContentsCache): Analyzer {
         network: opts.network === 'default' ? undefined : opts.network,
         connection,
         signal: opts.signal,
+        previous: opts.previous,
         onProgress: (e) => { const m = toAnalyzerEvent(e); if (m) opts.onProgress(m); },
       });
     },
@@ -70,7 +71,7 @@ function toAnalyzerEvent(e: EngineProgressEvent): AnalyzerEvent | null {
     case 'classic':
       return { type: 'log', text: e.text };
     case 'stage-finish':
-      return { type: 'log', text: `${e.name ?? `stage ${e.stage}`}: ${e.error ? `failed: ${e.error.message}` : `built in ${Math.round(e.buildMs)} ms`}` };
+      return { type: 'log', text: `${e.name ?? `stage ${e.stage}`}: ${e.error ? `failed: ${e.error.message}` : e.reused ? 'reused (unchanged since the last analysis)' : `built in ${Math.round(e.buildMs)} ms`}` };
     case 'context':
       return null;
   }

@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   endpoint: string;
   signal: AbortSignal;
   onProgress: (e: AnalyzerEvent) => void;
+  /** The document's last analysis: its unchanged stages are reused, not built again. */
+  previous?: { report: AnalysisReport; text: string };
 }
 
 export interface EndpointChoice { label: string; endpoint: string; detail: string }

@@ -85,6 +85,8 @@ export class AnalyzeFlow {
           dockerfile, context, text, target: opts.target, targetName: svc?.target ?? undefined,
           buildArgs: cfg.buildArgs, builder: cfg.builder, network: cfg.network, endpoint: cfg.endpoint,
           signal: ctrl.signal,
+          // Stages unchanged since the document's last analysis are reused (issue 11).
+          previous: store.get(doc.uri) && { report: store.get(doc.uri)!.report, text: store.get(doc.uri)!.text },
           onProgress: (e) => {
             if (e.type === 'log') { output.append(mask(e.text.endsWith('\n') ? e.text : `${e.text}\n`)); return; }
             progressView = reduceProgress(progressView, e, Date.now() - started);
