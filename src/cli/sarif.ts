@@ -1,15 +1,17 @@
 // `stagelens suggest --format sarif`: the findings as a SARIF 2.1.0 log for code-scanning UIs.
 // The artifact URI is the Dockerfile relative to the repository root (or the current folder
 // outside git), with forward slashes, as code scanning matches results to files that way.
-import { execFileSync } from 'node:child_process';
-import { dirname, relative, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { toSarif, type SarifLog } from '../core/sarif';
 import type { Finding } from '../core/suggest/types';
 
+/** The nearest folder at or above `dir` holding `.git` (a folder, or a file in worktrees and submodules); no git process needed. */
 function repoRoot(dir: string): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim() || null;
-  } catch { return null; }
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return d;
+    if (dirname(d) === d) return null;
+  }
 }
 
 export function sarifFor(findings: readonly Finding[], dockerfile: string): SarifLog {

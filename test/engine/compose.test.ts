@@ -12,7 +12,7 @@ import { analyzeStages } from '../../src/engine/analyze';
 import { cleanUpImages } from '../../src/engine/cleanup';
 import { analyzeComposeServices, loadComposeProject } from '../../src/engine/compose';
 import { summarizeService, type ComposeReport } from '../../src/core/compose';
-import { finalStage } from '../../src/core/report';
+import { finalStage, SCHEMA_VERSION } from '../../src/core/report';
 import { BUSYBOX, contextWith, engine, nonce } from './util';
 
 const root = join(__dirname, '..', '..');
@@ -70,7 +70,7 @@ test('CLI: --compose prints one table per service and the summary; --json is the
   assert.equal(report.kind, 'stagelens.compose');
   assert.equal(report.composeSchemaVersion, 1);
   assert.deepEqual(report.services.map((s) => s.service), ['multi-stage-app']);
-  assert.equal(report.analyses[0]!.schemaVersion, 1);
+  assert.equal(report.analyses[0]!.schemaVersion, SCHEMA_VERSION);
   // The summary row's size is the final stage of that service's analysis.
   const fin = finalStage(report.analyses[0]!)!;
   assert.equal(fin.name, 'runtime');
