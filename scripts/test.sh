@@ -29,7 +29,7 @@ suite() {
 }
 
 step "system packages"
-must bash scripts/setup-system.sh chromium podman  # chromium before the unit tests: the panel DOM tests drive it
+must bash scripts/setup-system.sh chromium podman iproute2 openssl openssh-client openssh-server  # ssh/TLS remote-engine tests; chromium before the unit tests: the panel DOM tests drive it
 
 # The matrix engines' Docker packages come from Debian's archive with a private apt state, so
 # they download beside the system's apt while the project builds and tests; test-matrix.sh
