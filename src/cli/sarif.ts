@@ -3,7 +3,7 @@
 // outside git), with forward slashes, as code scanning matches results to files that way.
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { toSarif, type SarifLog } from '../core/sarif';
+import { toSarif, type SarifLog } from '../core/suggest/sarif';
 import type { Finding } from '../core/suggest/types';
 
 /** The nearest folder at or above `dir` holding `.git` (a folder, or a file in worktrees and submodules); no git process needed. */

@@ -8,7 +8,7 @@ import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { run } from '../../../src/cli/suggest';
 import { analyzeDockerfile, RULES } from '../../../src/core/suggest';
-import { toSarif } from '../../../src/core/sarif';
+import { toSarif } from '../../../src/core/suggest/sarif';
 
 const root = join(__dirname, '..', '..', '..');
 const schema = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'sarif', 'sarif-schema-2.1.0.json'), 'utf8')) as object;

@@ -4,7 +4,7 @@
 // a taxonomy the rules relate to, and a `hadolint` property on each result, so a UI or a
 // script can join them with hadolint's own results. Checked against the OASIS 2.1.0 schema
 // (test/unit/sarif, schema vendored under test/fixtures/sarif).
-import { RULES, type Finding, type RuleInfo, type Severity } from './suggest/types';
+import { RULES, type Finding, type RuleInfo, type Severity } from './types';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
