@@ -295,8 +295,9 @@ export async function connectEngine(opts: { explicit?: string; timeoutMs?: numbe
     if (opts.signal?.aborted) throw opts.signal.reason ?? e;
     const special = e instanceof SshError ? e : tlsFailure(e);
     if (special) { const err = new EngineUnreachableError(ep.url, ep.source, special.reason); err.message = `Cannot reach the Docker engine at ${ep.url} (from ${ep.source}): ${special.reason}. ${special.fix}.`; throw err; }
-    const cause = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeConnectError(e);
-    throw new EngineUnreachableError(ep.url, ep.source, cause);
+    // A busy engine (Podman's service while it builds) can answer late: say so beside the usual fix.
+    if (timedOut) throw new EngineUnreachableError(ep.url, ep.source, `no answer within ${Math.round(timeoutMs / 100) / 10} s (a busy engine can answer late: retry, or give the CLI --timeout SECONDS)`);
+    throw new EngineUnreachableError(ep.url, ep.source, describeConnectError(e));
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
