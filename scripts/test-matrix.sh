@@ -74,8 +74,12 @@ for name in "${engines[@]}"; do
   fi
   node scripts/engines.mjs versions | grep -E "^$name "
   ts=$(date +%s)
+  # The BuildKit session suite needs a Docker engine; on the containerd store it also checks that
+  # the tar body fails there and the session builds (skipped in the main suite, which has 20.10).
+  extra=()
+  [[ $name == docker* ]] && extra=(test/engine/session.test.ts)
   run_suite "$name" env STAGELENS_TEST_ENGINE="$name" STAGELENS_TEST_DOCKER_HOST="$host" STAGELENS_FIXTURES_READY=1 STAGELENS_TEST_QUICK=1 \
-    STAGELENS_TEST_FIXTURES=busybox node --import tsx --test --test-reporter=spec "${suites[@]}"
+    STAGELENS_TEST_FIXTURES=busybox node --import tsx --test --test-reporter=spec "${suites[@]}" "${extra[@]}"
   echo "[matrix] $name suites in $(($(date +%s) - ts)) s"
   node scripts/engines.mjs stop "$name"
   current=
