@@ -32,6 +32,30 @@ export function unpackedSize(history: readonly Pick<HistoryEntry, 'sizeBytes'>[]
   return history.reduce((n, h) => n + (h.sizeBytes > 0 ? h.sizeBytes : 0), 0);
 }
 
+/** Unpacked size and layer count of an image the engine has; null when it has none by that reference (never pulls). */
+async function localImageFacts(docker: Dockerode, ref: string): Promise<BaseFacts | null> {
+  const info = await inspectImage(docker, ref);
+  const history = info ? await imageHistory(docker, info.Id) : null;
+  return history ? { size: unpackedSize(history), historyLength: history.length } : null;
+}
+
+/**
+ * Unpacked sizes (reference → bytes) of those of `refs` the engine already has — e.g. the slim
+ * base a rewrite would run on, so its estimated saving subtracts the real base. Never pulls: an
+ * image not in the store, or one the engine fails to answer for, is left out (the caller falls
+ * back to a typical size). The unpacked size, not inspect `Size`, for the reason at the top.
+ */
+export async function localImageSizes(docker: Dockerode, refs: readonly string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const ref of new Set(refs)) {
+    try {
+      const facts = await localImageFacts(docker, ref);
+      if (facts) out[ref] = facts.size;
+    } catch { /* the history call failed: no engine size for this one */ }
+  }
+  return out;
+}
+
 interface ManifestSummary {
   Kind?: string;
   Available?: boolean;
@@ -90,11 +114,7 @@ export class StageMeasurer {
 
   private async rootFacts(image: string): Promise<BaseFacts | null> {
     if (image.toLowerCase() === 'scratch') return { size: 0, historyLength: 0 };
-    if (!this.bases.has(image)) {
-      const info = await inspectImage(this.conn.docker, image);
-      const history = info ? await imageHistory(this.conn.docker, info.Id) : null;
-      this.bases.set(image, history ? { size: unpackedSize(history), historyLength: history.length } : null);
-    }
+    if (!this.bases.has(image)) this.bases.set(image, await localImageFacts(this.conn.docker, image));
     return this.bases.get(image)!;
   }
 

@@ -16,7 +16,7 @@ export interface LensFinding {
   estimateBytes?: number | null;
   measuredBytes?: number | null;
   /** What the fix saves; only `measured` when both the file and the fixed file were built. */
-  savings?: { bytes: number; basis: 'measured' | 'estimate' } | null;
+  savings?: { bytes: number; basis: 'measured' | 'estimate'; how?: string } | null;
   fix?: { title: string; edits: unknown[] };
 }
 
@@ -110,7 +110,9 @@ export function computeLenses(input: LensInput): LensSpec[] {
   if (input.suggestionsEnabled) {
     for (const g of groupByFix(input.findings.filter((f) => f.severity !== 'hint'))) {
       const first = g[0]!;
-      out.push({ line: first.range.start.line, title: g.length > 1 ? groupTitle(g) : suggestionTitle(first), action: { kind: 'suggestion', findingId: first.id } });
+      // The tooltip says where the saving comes from (built both ways, or what the estimate subtracts).
+      const how = bestSaving(g)?.how;
+      out.push({ line: first.range.start.line, title: g.length > 1 ? groupTitle(g) : suggestionTitle(first), ...(how ? { tooltip: how } : {}), action: { kind: 'suggestion', findingId: first.id } });
     }
   }
   return out.sort((a, b) => a.line - b.line);
@@ -142,16 +144,19 @@ function groupByFix(findings: readonly LensFinding[]): LensFinding[][] {
   return [...groups.values()].map((g) => g.sort((a, b) => a.range.start.line - b.range.start.line));
 }
 
+/** One fix, one saving: a measured one wins; otherwise the largest estimate. */
+function bestSaving(g: readonly LensFinding[]): NonNullable<LensFinding['savings']> | null {
+  const savings = g.map((f) => f.savings).filter((x): x is NonNullable<LensFinding['savings']> => !!x && x.bytes > 0);
+  return savings.find((x) => x.basis === 'measured') ?? (savings.length ? savings.reduce((a, b) => (b.bytes > a.bytes ? b : a)) : null);
+}
+
 /** `<fix title> (−~X)`: the estimates overlap (a full base already holds compilers), so the largest one, not the sum. */
 function groupTitle(g: LensFinding[]): string {
   const max = (xs: (number | null | undefined)[]): number | null => {
     const v = xs.filter((x): x is number => typeof x === 'number' && x > 0);
     return v.length ? Math.max(...v) : null;
   };
-  // One fix, one saving: a measured one wins; otherwise the largest estimate.
-  const savings = g.map((f) => f.savings).filter((x): x is NonNullable<LensFinding['savings']> => !!x && x.bytes > 0);
-  const best = savings.find((x) => x.basis === 'measured') ?? (savings.length ? savings.reduce((a, b) => (b.bytes > a.bytes ? b : a)) : null);
-  if (g.some((f) => f.savings !== undefined)) return suggestionTitle({ ...g[0]!, message: g[0]!.fix!.title, savings: best });
+  if (g.some((f) => f.savings !== undefined)) return suggestionTitle({ ...g[0]!, message: g[0]!.fix!.title, savings: bestSaving(g) });
   return suggestionTitle({ ...g[0]!, message: g[0]!.fix!.title, estimateBytes: max(g.map((f) => f.estimateBytes)) });
 }
 

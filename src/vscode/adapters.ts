@@ -1,7 +1,7 @@
 // Binds the service interfaces to the domain modules (src/engine, src/core/suggest,
 // src/core/refactor), translating their event and result shapes into the editor's.
 import { refactorToMultiStage } from '../core/refactor';
-import { analyzeDockerfile } from '../core/suggest';
+import { analyzeDockerfile, rewriteBasesOf } from '../core/suggest';
 import { finalStage } from '../core/report';
 import type { ProgressEvent as EngineProgressEvent } from '../engine/analyze';
 import type { LayerContentsCache } from './layerContents';
@@ -54,6 +54,12 @@ export function createAnalyzer(layerContents: LayerContentsCache): Analyzer {
       const f = contents.surface;
       return { user: f.user || null, contentsKnown: true, compilers: names(f.compilers), packageManagers: names(f.packageManagers), shells: names(f.shells) };
     },
+    async imageSizes(refs, endpoint, signal) {
+      if (refs.length === 0) return {};
+      const { connectEngine, localImageSizes } = await loadEngine();
+      const { docker } = await connectEngine({ explicit: endpoint || undefined, signal });
+      return localImageSizes(docker, refs);
+    },
   };
 }
 
@@ -85,12 +91,14 @@ export function createSuggester(): Suggester {
       disabledRules: opts.disabledRules,
       buildkit: opts.buildkit,
       contextFiles: opts.context ?? undefined,
+      imageSizes: opts.imageSizes,
     }).map((f) => ({
       ...f,
       // Rule ids repeat (one per offending instruction); the editor needs one key per finding.
       id: `${f.id}@${f.range.start.line}:${f.range.start.character}`,
       rule: f.id,
     })),
+    rewriteBases: (text, findings) => rewriteBasesOf(text, findings),
     refactorToMultiStage: (text) => {
       const r = refactorToMultiStage(text);
       return { text: r.text, edits: r.edits, summary: r.summary.join(' '), notes: r.notes, changed: r.changed };

@@ -22,8 +22,9 @@ export function activeDockerfile(): vscode.TextDocument | undefined {
  * Findings per document. A cached entry is reused only while everything that went into it is
  * unchanged: the document version, the report it borrowed measurements from, the settings that
  * change findings, and the build context's .dockerignore (bug: a version-only key kept showing
- * findings of a rule the user had just disabled). Fires `onDidChange` when settings or a
- * .dockerignore change, so lenses and diagnostics recompute without waiting for an edit.
+ * findings of a rule the user had just disabled), and the engine's sizes of the images rewrites
+ * run on. Fires `onDidChange` when settings, a .dockerignore or those sizes change, so lenses and
+ * diagnostics recompute without waiting for an edit.
  */
 export class FindingsCache implements vscode.Disposable {
   private readonly cache = new Map<string, { key: string; findings: Finding[] }>();
@@ -43,6 +44,8 @@ export class FindingsCache implements vscode.Disposable {
         if (e.affectsConfiguration('stageLens')) { this.cache.clear(); this.changed.fire(); }
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
+      // The engine told the size of a rewrite's slim base: savings estimates change, no edit needed.
+      store.onDidChangeImageSizes(() => { this.cache.clear(); this.changed.fire(); }),
     );
   }
 
@@ -54,14 +57,15 @@ export class FindingsCache implements vscode.Disposable {
     // others (e.g. the built rewrite) only serve to measure what a fix saves.
     const report = recent.find((a) => sameDockerfileText(a.text, doc.getText()))?.report ?? null;
     const fixReports = recent.map((a) => a.report);
-    const key = JSON.stringify([doc.version, recent.map((a) => a.report.startedAt), cfg.disabledRules, cfg.builder, this.contextGeneration]);
+    const imageSizes = this.store.imageSizes(cfg.endpoint);
+    const key = JSON.stringify([doc.version, recent.map((a) => a.report.startedAt), cfg.disabledRules, cfg.builder, cfg.endpoint, imageSizes, this.contextGeneration]);
     const uri = doc.uri.toString();
     const hit = this.cache.get(uri);
     if (hit && hit.key === key) return hit.findings;
     let findings: Finding[] = [];
     try {
       findings = this.suggester.findings(doc.getText(), {
-        report, fixReports, disabledRules: cfg.disabledRules, buildkit: cfg.builder !== 'classic', context: contextListing(doc),
+        report, fixReports, disabledRules: cfg.disabledRules, buildkit: cfg.builder !== 'classic', context: contextListing(doc), imageSizes,
       });
     } catch {
       // A rule bug must not take the editor surfaces down; the CLI reports rule errors.

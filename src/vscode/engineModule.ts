@@ -6,3 +6,4 @@ export { cleanUpImages } from '../engine/cleanup';
 export { connectEngine, listEndpoints } from '../engine/connection';
 export { analyzeImageLayers } from '../engine/layers';
 export { compareDockerfile } from '../engine/compare';
+export { localImageSizes } from '../engine/measure';

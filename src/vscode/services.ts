@@ -41,6 +41,8 @@ export interface Analyzer {
   listEndpoints(): Promise<EndpointChoice[]>;
   /** Final-image facts (compilers, shells, …) when the layer analysis provides them. */
   finalImageFacts?(report: AnalysisReport, endpoint: string, signal: AbortSignal): Promise<FinalImageFacts | null>;
+  /** Unpacked sizes (reference → bytes) of those images the engine already has; never pulls. */
+  imageSizes?(refs: readonly string[], endpoint: string, signal: AbortSignal): Promise<Record<string, number>>;
 }
 
 export interface TextEditSpec { range: LensFinding['range']; newText: string }
@@ -54,7 +56,8 @@ export interface Finding extends LensFinding {
   line?: number;
   rationale?: string;
   hadolint?: string | null;
-  fix?: { title: string; edits: TextEditSpec[] };
+  /** `split`: the multi-stage split rather than an edit in place. */
+  fix?: { title: string; edits: TextEditSpec[]; split?: boolean };
 }
 
 export interface ContextListing {
@@ -72,7 +75,13 @@ export interface RefactorResult {
 
 export interface Suggester {
   /** null when the suggestion rules are not available in this build. */
-  findings(text: string, opts: { report: AnalysisReport | null; fixReports?: readonly AnalysisReport[]; disabledRules: string[]; buildkit: boolean; context: ContextListing | null }): Finding[];
+  findings(text: string, opts: {
+    report: AnalysisReport | null; fixReports?: readonly AnalysisReport[]; disabledRules: string[]; buildkit: boolean; context: ContextListing | null;
+    /** Unpacked sizes of images the engine has (reference → bytes): the slim bases of rewrites. */
+    imageSizes?: Readonly<Record<string, number>>;
+  }): Finding[];
+  /** The base images the findings' fixes would move the final image to (to ask the engine their sizes). */
+  rewriteBases?(text: string, findings: readonly Finding[]): string[];
   refactorToMultiStage(text: string): RefactorResult | null;
 }
 

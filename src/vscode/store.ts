@@ -12,6 +12,8 @@ export interface DocumentAnalysis {
   facts: FinalImageFacts | null;
 }
 
+const NO_SIZES: Readonly<Record<string, number>> = Object.freeze({});
+
 export class AnalysisStore implements vscode.Disposable {
   private readonly analyses = new Map<string, DocumentAnalysis>();
   // Earlier analyses of other texts of the same document (before/after apply-and-measure): a fix
@@ -20,10 +22,16 @@ export class AnalysisStore implements vscode.Disposable {
   private readonly comparisons = new Map<string, ComparisonView>();
   private readonly running = new Map<string, AbortController>();
   private readonly progressByUri = new Map<string, ProgressView>();
+  // Unpacked sizes of images the engine has (reference → bytes), per configured endpoint (two
+  // engines may hold different builds of one tag): the slim bases that rewrite estimates subtract.
+  private readonly sizesByEndpoint = new Map<string, Readonly<Record<string, number>>>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
   private readonly progressChanged = new vscode.EventEmitter<vscode.Uri>();
+  private readonly imageSizesChanged = new vscode.EventEmitter<string>();
   readonly onDidChange = this.changed.event;
   readonly onDidChangeProgress = this.progressChanged.event;
+  /** Fires with the endpoint whose image sizes changed. */
+  readonly onDidChangeImageSizes = this.imageSizesChanged.event;
 
   get(uri: vscode.Uri): DocumentAnalysis | undefined { return this.analyses.get(uri.toString()); }
 
@@ -82,6 +90,16 @@ export class AnalysisStore implements vscode.Disposable {
     return any;
   }
 
+  imageSizes(endpoint: string): Readonly<Record<string, number>> { return this.sizesByEndpoint.get(endpoint) ?? NO_SIZES; }
+
+  /** Adds sizes the engine reported; fires only when a number is new or different. */
+  setImageSizes(endpoint: string, sizes: Readonly<Record<string, number>>): void {
+    const had = this.imageSizes(endpoint);
+    if (Object.entries(sizes).every(([ref, n]) => had[ref] === n)) return;
+    this.sizesByEndpoint.set(endpoint, { ...had, ...sizes });
+    this.imageSizesChanged.fire(endpoint);
+  }
+
   progress(uri: vscode.Uri): ProgressView | undefined { return this.progressByUri.get(uri.toString()); }
 
   setProgress(uri: vscode.Uri, p: ProgressView): void {
@@ -100,5 +118,6 @@ export class AnalysisStore implements vscode.Disposable {
     this.cancel();
     this.changed.dispose();
     this.progressChanged.dispose();
+    this.imageSizesChanged.dispose();
   }
 }

@@ -10,7 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDockerfile } from '../../src/core/dockerfile/parse';
 import { formatBytes } from '../../src/core/report';
 import { ANALYZED_FROM_LENS, SIZE_IN_LENS, step, Session, T, THEME_DARK, THEME_HIGH_CONTRAST, THEME_LIGHT, engineHost } from './harness';
-import { stageImageSize } from './engine-images';
+import { dockerFor, stageImageSize } from './engine-images';
+import { analyzeDockerfile } from '../../src/core/suggest';
+import { analyzeStages } from '../../src/engine/analyze';
+import { connectEngine } from '../../src/engine/connection';
 
 const DOCKERFILE = 'Dockerfile.single-stage';
 
@@ -62,6 +65,34 @@ describe('Stage Lens in VS Code (code-server + Chromium)', { timeout: 14 * 60_00
     assert.equal(shown, formatBytes(bytes), `lens "${text}" shows the engine's Size of the stage image (${bytes} bytes)`);
     stageSize = shown;
     await s().screenshot('editor-lenses');
+  });
+
+  step(() => session, 'before the rewrite is built, the split lens estimate subtracts the engine\'s python:3.12-slim size, not the typical one', T.analysis, async () => {
+    const text = readFileSync(dockerfilePath(), 'utf8');
+    const docker = dockerFor(host);
+    // The engine's unpacked size of the slim base: the sum of its history sizes.
+    const slim = ((await docker.getImage('python:3.12-slim').history()) as { Size?: number }[]).reduce((n, e) => n + Math.max(0, e.Size ?? 0), 0);
+    // The report: the same analysis against the same engine (every step is a cache hit by now).
+    const report = await analyzeStages({
+      dockerfilePath: dockerfilePath(), contextDir: s().workspace, text, network: 'host', connection: await connectEngine({ explicit: host, timeoutMs: 15_000 }),
+    });
+    const savingWith = (imageSizes?: Record<string, number>): string => {
+      const split = analyzeDockerfile(text, { report, imageSizes }).filter((f) => f.fix?.split && f.savings?.basis === 'estimate');
+      assert.ok(split.length > 0, 'the split findings have estimated savings');
+      return formatBytes(Math.max(...split.map((f) => f.savings!.bytes)));
+    };
+    const withEngine = savingWith({ 'python:3.12-slim': slim });
+    const typical = savingWith();
+    assert.notEqual(withEngine, typical, `the engine's slim size (${slim} bytes) gives another estimate than the typical size`);
+    // Monaco may render spaces as no-break spaces.
+    const loose = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s');
+    // The lens follows once the engine answered, without an edit (the findings refresh).
+    const lens = await s().waitForLens(new RegExp(`split.*${loose(`−~${withEngine} estimate`)}`, 'i'), T.ui);
+    const tooltip = (await lens.getAttribute('title')) ?? '';
+    assert.match(tooltip, new RegExp(loose(`python:3.12-slim (${formatBytes(slim)} per the engine)`)), `the lens tooltip names the engine's size: "${tooltip}"`);
+    assert.ok(!(await s().lensTexts()).some((t) => t.includes(`−~${typical} estimate`)), `no lens shows the typical-size estimate −~${typical}`);
+    await lens.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await s().screenshot('split-estimate-engine-size');
   });
 
   step(() => session, 'the stage panel lists every stage with its size and the layers of its instructions', 2 * 60_000, async () => {

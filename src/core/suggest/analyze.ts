@@ -6,7 +6,7 @@ import { baseChain, parseDockerfile, type ParsedDockerfile, type ParsedInstructi
 import { dockerfileHash } from '../hash';
 import type { AnalysisReport } from '../report';
 import { applyEdits, eolOf } from '../refactor/edits';
-import { finalBaseOf, savingsOf } from './savings';
+import { changesRuntimeBase, finalBaseOf, savingsOf } from './savings';
 import { cacheNeeds, cleanupEditsFor, mountEditFor, posIn, type CacheNeed } from '../refactor/mounts';
 import { refactorToMultiStage, splitPipArgs, type RefactorResult } from '../refactor/multistage';
 import { isBuildPackage, toolchainEstimate } from '../knowledge/packages';
@@ -563,10 +563,9 @@ export function analyzeDockerfile(text: string, opts: AnalyzeOptions = {}): Find
     };
     const fixedText = d.fix ? fixedTextOf(d.fix) : null;
     const split = d.fix?.split === true;
-    const swapsBase = d.id === 'fat-base' && !!d.fix && !split;
     f.savings = savingsOf({
       text: c.text, fixedText, split, estimateBytes: d.estimateBytes, report: opts.report, fixReports: opts.fixReports, imageSizes: opts.imageSizes,
-      newBaseImage: fixedText !== null && (split || swapsBase) ? finalBaseOf(fixedText) : null,
+      newBaseImage: fixedText !== null && changesRuntimeBase(d.id, d.fix) ? finalBaseOf(fixedText) : null,
       droppedLines: split ? toolchainLines : [],
     });
     if (d.fix) f.fix = d.fix;

@@ -6,6 +6,7 @@
 import { parseDockerfile } from '../dockerfile/parse';
 import { dockerfileHash } from '../hash';
 import { officialName, parseImageRef } from '../knowledge/images';
+import { applyEdits, type TextEdit } from '../refactor/edits';
 import { finalStage, formatBytes, type AnalysisReport } from '../report';
 
 export interface Savings {
@@ -108,4 +109,35 @@ export function finalBaseOf(text: string): string | null {
   let st = last;
   while (st.baseStage !== null) st = df.stages[st.baseStage]!;
   return st.resolvedBaseImage || null;
+}
+
+/**
+ * Whether a fix moves the final image onto another base image — the multi-stage split or the
+ * swap of a full base for its slim variant — so that what it saves depends on that base's size.
+ */
+export function changesRuntimeBase(ruleId: string, fix: { split?: boolean } | undefined): boolean {
+  return !!fix && (fix.split === true || ruleId === 'fat-base');
+}
+
+/** A finding as far as `rewriteBasesOf` needs it (the core finding's `id` or the editor's `rule`). */
+export interface RewriteFinding { rule: string; fix?: { edits: TextEdit[]; split?: boolean } }
+
+/**
+ * The base images the findings' fixes would run the final image on, each once: what to ask the
+ * engine the size of, so an estimated saving subtracts the real slim base rather than a typical
+ * size. Leaves out `scratch` (its size is known) and references with unresolved variables.
+ */
+export function rewriteBasesOf(text: string, findings: readonly RewriteFinding[]): string[] {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  for (const f of findings) {
+    if (!f.fix || !changesRuntimeBase(f.rule, f.fix)) continue;
+    // Several findings share one fix (the split answers three rules): apply and parse it once.
+    const key = JSON.stringify(f.fix.edits);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const base = finalBaseOf(applyEdits(text, f.fix.edits));
+    if (base && base.toLowerCase() !== 'scratch' && !base.includes('$')) out.add(base);
+  }
+  return [...out];
 }

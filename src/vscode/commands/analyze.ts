@@ -17,6 +17,8 @@ import type { DocumentAnalysis } from '../store';
 import { requireTrust, resolveDocument, type CommandDeps } from './shared';
 
 const FACTS_TIMEOUT_MS = 180_000;
+/** A few inspect and history calls: an engine that takes longer is not asked again this time. */
+const SIZES_TIMEOUT_MS = 15_000;
 
 export class AnalyzeFlow {
   constructor(private readonly d: CommandDeps) {}
@@ -102,6 +104,7 @@ export class AnalyzeFlow {
       store.set(doc.uri, analysis);
       if (opts.inspectFinal !== false) void this.refineFacts(doc.uri, analysis, cfg.endpoint);
       this.d.findings.invalidate(doc.uri);
+      void this.refineImageSizes(doc, cfg.endpoint);
       this.reportOutcome(merged);
       return analysis;
     } catch (err) {
@@ -147,6 +150,23 @@ export class AnalyzeFlow {
     } catch (err) {
       this.d.output.appendLine(`Final-image contents not inspected: ${explainError(err, endpoint).message}`);
     }
+  }
+
+  /**
+   * Asks the engine the unpacked sizes of the base images the current findings' rewrites would
+   * run on (images it already has; nothing is pulled), so an estimated saving subtracts the real
+   * slim base rather than a typical size. After the result is shown, never in its way; when the
+   * engine cannot tell, the typical sizes stay and nothing is said.
+   */
+  private async refineImageSizes(doc: vscode.TextDocument, endpoint: string): Promise<void> {
+    const { analyzer, suggester, findings, store } = this.d;
+    if (!analyzer.imageSizes || !suggester.rewriteBases) return;
+    try {
+      await new Promise((r) => setImmediate(r)); // the findings are computed off the analysis' own turn
+      const refs = suggester.rewriteBases(doc.getText(), findings.get(doc));
+      if (refs.length === 0) return;
+      store.setImageSizes(endpoint, await analyzer.imageSizes(refs, endpoint, AbortSignal.timeout(SIZES_TIMEOUT_MS)));
+    } catch { /* an estimate with the typical size is still honest */ }
   }
 
   private reportOutcome(report: AnalysisReport): void {

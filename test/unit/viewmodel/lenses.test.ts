@@ -119,3 +119,16 @@ test('findings that share one fix get a single lens titled by the fix, with the 
   const sugg = lenses.filter((l) => l.action.kind === 'suggestion');
   assert.deepEqual(sugg.map((l) => [l.line, l.title]), [[0, 'Split into a builder and a slim runtime stage (−~880 MB estimate)'], [3, 'Runs as root']]);
 });
+
+test('a suggestion lens tooltip says where its saving comes from (the shown saving of a shared fix)', () => {
+  const whole = { start: { line: 0, character: 0 }, end: { line: 4, character: 0 } };
+  const split = { title: 'Split', edits: [{ range: whole, newText: 'FROM a AS builder\n' }] };
+  const at = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 5 } });
+  const lenses = computeLenses(input({ findings: [
+    { id: 'fat-base@0', range: at(0), message: 'Full base', fix: split, severity: 'warning', savings: { bytes: 400_000_000, basis: 'estimate', how: 'small one' } },
+    { id: 'tools@1', range: at(1), message: 'Build tools', fix: split, severity: 'warning', savings: { bytes: 480_000_000, basis: 'estimate', how: 'on python:3.12-slim (148 MB per the engine)' } },
+    { id: 'user@3', range: at(3), message: 'Runs as root', fix: { title: 'Add USER', edits: [] }, severity: 'warning', savings: null },
+  ] }));
+  const sugg = lenses.filter((l) => l.action.kind === 'suggestion');
+  assert.deepEqual(sugg.map((l) => [l.title, l.tooltip]), [['Split (−~480 MB estimate)', 'on python:3.12-slim (148 MB per the engine)'], ['Runs as root', undefined]]);
+});
