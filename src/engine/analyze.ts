@@ -12,7 +12,7 @@
 // cancels the build), any tag that build may have applied is removed, and analyzeStages
 // RESOLVES with a report whose `cancelled` is true: stages finished before the abort keep
 // their measurements, the others carry the error "not built: analysis cancelled".
-import { parseDockerfile, stageClosure } from '../core/dockerfile/parse';
+import { cacheOrder, parseDockerfile, stageClosure } from '../core/dockerfile/parse';
 import { lineFromEngineError } from '../core/layermap';
 import { SCHEMA_VERSION, type AnalysisReport, type StageReport } from '../core/report';
 import { maskSecretsDeep } from '../core/secrets';
@@ -244,8 +244,12 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     // two at a time; a stage starts once the stages it needs are done. Starting dependent stages
     // at once too was measured: BuildKit then syncs the context once PER running build (a 3 MB
     // file went twice, session.test.ts), so they wait. Classic and Buildah: one at a time.
+    // Stages sharing a cache mount also wait for each other (ci: a reader stage ran before the
+    // writer and found the cache empty), so the result does not depend on who started first.
     const limit = (): number => (builder === 'buildkit' ? Math.max(1, opts.concurrency ?? 2) : 1);
-    await runScheduled(plan.selected.map((idx, pos) => df.stages[idx]!.dependsOn.map((d) => plan.selected.indexOf(d)).filter((p) => p >= 0 && p < pos)), limit, runStage);
+    const caches = cacheOrder(df, plan.selected);
+    const deps = plan.selected.map((idx, pos) => [...new Set([...df.stages[idx]!.dependsOn.map((d) => plan.selected.indexOf(d)).filter((p) => p >= 0 && p < pos), ...caches[pos]!])]);
+    await runScheduled(deps, limit, runStage);
   } finally {
     transport.current.close();
   }

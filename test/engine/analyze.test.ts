@@ -214,7 +214,8 @@ test('buildkit: RUN --mount=type=cache works without a # syntax line and the cac
   const n = nonce();
   const text = [
     `FROM ${BUSYBOX} AS writer`,
-    `RUN --mount=type=cache,target=/cache,id=sl-${n} echo ${n} > /cache/n && head -c 1000000 /dev/zero > /cache/big`,
+    // The writer takes a while: built side by side, the reader would find the cache empty.
+    `RUN --mount=type=cache,target=/cache,id=sl-${n} sleep 2 && echo ${n} > /cache/n && head -c 1000000 /dev/zero > /cache/big`,
     `FROM ${BUSYBOX} AS reader`,
     `RUN --mount=type=cache,target=/cache,id=sl-${n} cp /cache/n /n && test -s /n`,
     '',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDockerfile, stageClosure, baseChain } from '../../src/core/dockerfile/parse';
+import { parseDockerfile, stageClosure, baseChain, cacheOrder } from '../../src/core/dockerfile/parse';
 
 test('stages, names, base stages and line ranges', () => {
   const df = parseDockerfile('ARG V=3.12\nFROM python:${V} AS Builder\nRUN echo a \\\n  b\nFROM builder\nCOPY --from=0 /x /y\n');
@@ -41,4 +41,25 @@ test('never throws and reports problems', () => {
   assert.ok(parseDockerfile('RUN x').problems.length >= 1);
   assert.equal(parseDockerfile('\ufeffFROM a\r\nRUN b\r\n').stages[0]!.instructions[0]!.line, 2);
   assert.deepEqual(baseChain(parseDockerfile('FROM a AS s1\nFROM s1 AS s2\nFROM s2\n'), 2), [0, 1, 2]);
+});
+
+test('cacheOrder: a stage waits for the earlier stages that share a cache mount (by id, else by target)', () => {
+  const df = parseDockerfile([
+    'FROM busybox AS a',
+    'RUN --mount=type=cache,target=/root/.cache,id=pip true',
+    'FROM busybox AS b',
+    'RUN --mount=type=cache,target=/other,id=pip true',
+    'FROM busybox AS c',
+    'RUN --mount=type=cache,target=/go true',
+    'FROM busybox AS d',
+    'RUN --mount=type=bind,target=/go --mount=type=cache,dst=/go true',
+    'FROM busybox AS e',
+    'RUN --mount=type=cache,target=/root/.cache true',
+    '',
+  ].join('\n'));
+  // b shares id "pip" with a; d shares target /go with c; e's /root/.cache has the default id,
+  // which is not a's "pip"; a bind mount is no cache.
+  assert.deepEqual(cacheOrder(df, [0, 1, 2, 3, 4]), [[], [0], [], [2], []]);
+  // Only positions within the selection count.
+  assert.deepEqual(cacheOrder(df, [1, 3]), [[], []]);
 });

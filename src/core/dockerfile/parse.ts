@@ -149,6 +149,40 @@ export function parseMountOptions(value: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The cache mounts a stage's RUNs use, by BuildKit's cache key: the `id`, or the target path
+ * when there is none (BuildKit's default id).
+ */
+export function cacheMountKeys(stage: ParsedStage): Set<string> {
+  const keys = new Set<string>();
+  for (const ins of stage.instructions) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const f of ins.flags) {
+      if (f.name !== 'mount' || !f.value) continue;
+      const m = parseMountOptions(f.value);
+      if (m.type !== 'cache') continue;
+      const key = m.id ?? m.target ?? m.dst ?? m.destination;
+      if (key) keys.add(key);
+    }
+  }
+  return keys;
+}
+
+/**
+ * For each of `order`'s stages, the earlier positions in `order` whose stages share a cache
+ * mount with it. Building them one after the other, in Dockerfile order, is what a user reads
+ * in the file: the later stage sees what the earlier one left in the cache.
+ */
+export function cacheOrder(df: ParsedDockerfile, order: readonly number[]): number[][] {
+  const keys = order.map((i) => cacheMountKeys(df.stages[i]!));
+  return keys.map((mine, pos) => {
+    const before: number[] = [];
+    if (mine.size === 0) return before;
+    for (let p = 0; p < pos; p++) if ([...keys[p]!].some((k) => mine.has(k))) before.push(p);
+    return before;
+  });
+}
+
 export const MAX_DOCKERFILE_CHARS = 1024 * 1024;
 export const MAX_LINE_CHARS = 64 * 1024;
 
