@@ -4,6 +4,7 @@ import { dockerfileHash } from '../../../src/core/hash';
 import type { AnalysisReport, LayerReport } from '../../../src/core/report';
 import { applyEdits } from '../../../src/core/refactor/edits';
 import { analyzeDockerfile } from '../../../src/core/suggest';
+import { SEED } from './seed';
 
 const text = `FROM python:3.12
 WORKDIR /app
@@ -48,15 +49,6 @@ test('a report for different text is ignored', () => {
 
 // The seed's case: the split lens said "−650 MB measured" (the fat base), while building the
 // rewrite gave 670 MB → 169 MB. A saving is "measured" only once the rewrite has been built.
-const SEED = `FROM python:3.12
-WORKDIR /app
-RUN apt-get update && apt-get install -y build-essential gcc
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
-COPY app.py .
-CMD ["python", "app.py"]
-`;
-
 function seedReport(text: string, finalBytes: number, baseBytes: number, layers: LayerReport[]): AnalysisReport {
   const r = report(dockerfileHash(text));
   r.stages = [{ ...r.stages[0]!, sizeBytes: finalBytes, baseSizeBytes: baseBytes, addedBytes: finalBytes - baseBytes, layers }];

@@ -6,15 +6,8 @@ import { test } from 'node:test';
 import { dockerfileHash } from '../../../src/core/hash';
 import { wholeDocument } from '../../../src/core/refactor/edits';
 import { analyzeDockerfile, rewriteBasesOf, type RewriteFinding } from '../../../src/core/suggest';
+import { SEED } from './seed';
 
-const SEED = `FROM python:3.12
-WORKDIR /app
-RUN apt-get update && apt-get install -y build-essential gcc
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
-COPY app.py .
-CMD ["python", "app.py"]
-`;
 
 const asRewrite = (fs: ReturnType<typeof analyzeDockerfile>): RewriteFinding[] => fs.map((f) => ({ rule: f.id, fix: f.fix }));
 
