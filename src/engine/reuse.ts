@@ -8,13 +8,13 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ParsedDockerfile, ParsedStage } from '../core/dockerfile/parse';
+import { mountOptionsOf, type ParsedDockerfile, type ParsedStage } from '../core/dockerfile/parse';
 import type { AnalysisReport, StageReport } from '../core/report';
 import { makeContextFilter, readDockerignore } from './context';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-/** Whether an instruction of the stage reads the build context (COPY/ADD without --from, RUN --mount=type=bind without from). */
+/** Whether an instruction of the stage reads the build context (COPY/ADD without --from, a RUN bind mount without from). */
 function contextSources(stage: ParsedStage): string[] | null {
   const out: string[] = [];
   let reads = false;
@@ -27,9 +27,10 @@ function contextSources(stage: ParsedStage): string[] | null {
       if (a.startsWith('[') || ins.heredocs.length) { out.push('.'); continue; }
       const parts = a.split(/\s+/).filter(Boolean);
       out.push(...(parts.length > 1 ? parts.slice(0, -1) : ['.']));
-    } else if (ins.keyword === 'RUN') {
-      for (const f of ins.flags) {
-        if (f.name === 'mount' && f.value && /type=bind/.test(f.value) && !/(^|,)from=/.test(f.value)) { reads = true; out.push(/(^|,)(source|src)=([^,]+)/.exec(f.value)?.[3] ?? '.'); }
+    } else {
+      // A mount without a type is a bind mount, and one without `from` binds the context.
+      for (const m of mountOptionsOf(ins)) {
+        if ((m.type ?? 'bind') === 'bind' && !m.from) { reads = true; out.push(m.source ?? m.src ?? '.'); }
       }
     }
   }

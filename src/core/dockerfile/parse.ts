@@ -149,6 +149,12 @@ export function parseMountOptions(value: string): Record<string, string> {
   return out;
 }
 
+/** The options of each `--mount` of a RUN (none for other instructions). */
+export function mountOptionsOf(ins: Pick<ParsedInstruction, 'keyword' | 'flags'>): Record<string, string>[] {
+  if (ins.keyword !== 'RUN') return [];
+  return ins.flags.filter((f) => f.name === 'mount' && f.value).map((f) => parseMountOptions(f.value!));
+}
+
 /**
  * The cache mounts a stage's RUNs use, by BuildKit's cache key: the `id`, or the target path
  * when there is none (BuildKit's default id).
@@ -156,10 +162,7 @@ export function parseMountOptions(value: string): Record<string, string> {
 export function cacheMountKeys(stage: ParsedStage): Set<string> {
   const keys = new Set<string>();
   for (const ins of stage.instructions) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const f of ins.flags) {
-      if (f.name !== 'mount' || !f.value) continue;
-      const m = parseMountOptions(f.value);
+    for (const m of mountOptionsOf(ins)) {
       if (m.type !== 'cache') continue;
       const key = m.id ?? m.target ?? m.dst ?? m.destination;
       if (key) keys.add(key);
@@ -314,12 +317,8 @@ export function parseDockerfile(text: string, buildArgs: Record<string, string> 
     for (const ins of s.instructions) {
       const from = (ins.keyword === 'COPY' || ins.keyword === 'ADD') ? flagValue(ins.flags, 'from') : null;
       if (from) { const d = resolveRef(from, s, ins.line); if (d !== null) deps.add(d); }
-      if (ins.keyword === 'RUN') {
-        for (const f of ins.flags) {
-          if (f.name !== 'mount' || !f.value) continue;
-          const m = parseMountOptions(f.value);
-          if (m.from) { const d = resolveRef(m.from, s, ins.line); if (d !== null) deps.add(d); }
-        }
+      for (const m of mountOptionsOf(ins)) {
+        if (m.from) { const d = resolveRef(m.from, s, ins.line); if (d !== null) deps.add(d); }
       }
     }
     s.dependsOn = [...deps].sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 // BuildKit cache mounts (and their non-BuildKit fallback): package-manager caches belong in a
 // cache that survives between builds, not in an image layer.
-import { parseDockerfile, parseMountOptions, type ParsedDockerfile, type ParsedInstruction } from '../dockerfile/parse';
+import { mountOptionsOf, parseDockerfile, type ParsedDockerfile, type ParsedInstruction } from '../dockerfile/parse';
 import { commandWords, installedPackages, nodeInstall, normalizePath, pipInstall, runCommand, runSegments } from '../knowledge/shell';
 import { eolOf, type TextEdit } from './edits';
 
@@ -18,9 +18,7 @@ export interface CacheNeed {
 /** Existing cache-mount targets of a RUN. */
 export function cacheTargets(ins: ParsedInstruction): string[] {
   const out: string[] = [];
-  for (const f of ins.flags) {
-    if (f.name !== 'mount' || !f.value) continue;
-    const m = parseMountOptions(f.value);
+  for (const m of mountOptionsOf(ins)) {
     if ((m.type ?? 'bind') === 'cache' && (m.target ?? m.dst ?? m.destination)) out.push(normalizePath(m.target ?? m.dst ?? m.destination!));
   }
   return out;

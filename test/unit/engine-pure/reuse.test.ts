@@ -64,6 +64,17 @@ test('the context fingerprint only reaches stages that read the context', () => 
   assert.ok(!sourceMayInclude('src/', 'Dockerfile') && !sourceMayInclude('dock', 'docker/Dockerfile'));
 });
 
+test('a RUN bind mount reads the context unless it names another stage; a mount without a type is a bind mount', () => {
+  const text = [
+    'FROM busybox AS a', 'RUN --mount=type=bind,source=go.mod,target=/m true',
+    'FROM busybox AS b', 'RUN --mount=target=/src make',
+    'FROM busybox AS c', 'RUN --mount=type=cache,target=/root/.cache true',
+    'FROM busybox AS d', 'RUN --mount=type=bind,from=c,target=/c true',
+    '',
+  ].join('\n');
+  assert.deepEqual(changed(keys(text, {}, 'ctx1'), keys(text, {}, 'ctx2')), [0, 1]);
+});
+
 test('contextFingerprint sees a changed file and ignores .dockerignore exclusions and the Dockerfile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'reuse-'));
   writeFileSync(join(dir, 'a.txt'), 'a');
