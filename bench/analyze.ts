@@ -11,7 +11,7 @@
 // "Cold" = BuildKit cache pruned (POST /build/prune?all=1) and the images of earlier runs removed.
 // By default it runs on a DEDICATED private engine (scripts/engine.mjs with its own dirs), so
 // pruning never touches the test engine other work relies on; --host must name a private one too.
-// Run: node --import tsx bench/analyze.ts [--reps N] [--host DOCKER_HOST] [--label TEXT] [--section NAME] [--no-write] [--naive]
+// Run: node --import tsx bench/analyze.ts [--reps N] [--host DOCKER_HOST] [--label TEXT] [--section NAME] [--no-write] [--naive] [--profile] [--samples N]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
@@ -29,6 +29,9 @@ const argOf = (n: string): string | undefined => { const i = args.indexOf(n); re
 const REPS = Number(argOf('--reps') ?? 5);
 const WRITE = !args.includes('--no-write');
 const NAIVE = args.includes('--naive');
+// --profile: print each analysis's timeline (stage starts/finishes, steps that ran) to stderr.
+const PROFILE = args.includes('--profile');
+const SAMPLES = Number(argOf('--samples') ?? 3);
 const SECTION = argOf('--section') ?? 'Stage analysis';
 
 const DOCKERFILE = `# Four stages, each doing real work; the runtime needs all of them.
@@ -94,7 +97,10 @@ async function plainBuild(conn: EngineConnection, dir: string, target: string, t
   const transport = await openContextTransport({ docker: conn.docker, builder: 'buildkit', contextDir: dir, dockerfilePath, userText: text, tarDockerfileName: 'Dockerfile' });
   try {
     const ctx = await transport.prepare(text);
-    const r = await runBuild({ docker: conn.docker, context: ctx.context, dockerfileName: ctx.dockerfileName, builder: 'buildkit', target, tag, labels: {}, network: 'none', noCache });
+    const r = await runBuild({
+      docker: conn.docker, context: ctx.context, dockerfileName: ctx.dockerfileName, builder: 'buildkit', target, tag, labels: {}, network: 'none', noCache,
+      onVertex: PROFILE ? (v) => { if (v.completed && v.started && !v.cached) process.stderr.write(`  plain ${((performance.now() - t0) / 1000).toFixed(2)}s ${v.name.slice(0, 60)} ${((v.completed - v.started) / 1000).toFixed(2)}s\n`); } : undefined,
+    });
     ctx.end();
     if (r.error) throw new Error(`build ${target}: ${r.error}`);
   } finally { transport.close(); }
@@ -103,7 +109,16 @@ async function plainBuild(conn: EngineConnection, dir: string, target: string, t
 
 async function analysis(conn: EngineConnection, dir: string, opts: { text?: string; previous?: { report: AnalysisReport; text: string } } = {}): Promise<{ ms: number; report: AnalysisReport }> {
   const t0 = performance.now();
-  const r = await analyzeStages({ dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, text: opts.text ?? DOCKERFILE, connection: conn, builder: 'buildkit', network: 'none', previous: opts.previous });
+  const timeline: string[] = [];
+  const at = (): string => `${((performance.now() - t0) / 1000).toFixed(2)}s`;
+  const r = await analyzeStages({
+    dockerfilePath: join(dir, 'Dockerfile'), contextDir: dir, text: opts.text ?? DOCKERFILE, connection: conn, builder: 'buildkit', network: 'none', previous: opts.previous,
+    onProgress: PROFILE ? (e) => {
+      if (e.type === 'stage-start' || e.type === 'stage-finish') timeline.push(`${at()} ${e.type} ${STAGES[e.stage]}`);
+      else if (e.type === 'vertex' && e.completed && !e.cached && e.started) timeline.push(`${at()}   [${STAGES[e.stage]}] ${e.name.slice(0, 60)} ${((e.completed - e.started) / 1000).toFixed(2)}s`);
+    } : undefined,
+  });
+  if (PROFILE) process.stderr.write(`${timeline.join('\n')}\n  total ${at()}\n`);
   const bad = r.stages.find((s) => s.error);
   if (bad) throw new Error(`analysis: stage ${bad.name}: ${bad.error!.message}`);
   return { ms: performance.now() - t0, report: r };
@@ -151,7 +166,9 @@ async function main(): Promise<void> {
     void last;
     const warmBase = (await analysis(conn, dir)).report;
     await plainBuild(conn, dir, 'runtime', 'stagelens-bench/last:latest');
-    for (const o of order) {
+    // Warm and edited runs take a few hundred ms: SAMPLES of each per repetition, so one
+    // scheduling hiccup does not decide a median.
+    for (let k = 0; k < SAMPLES; k++) for (const o of order) {
       if (o === 'analysis') {
         const a = await analysis(conn, dir, { previous: { report: warmBase, text: prevText } });
         m.warmAnalysis!.push(a.ms); bytes.warmAnalysis!.push(a.report.contextBytes ?? 0);
@@ -160,7 +177,7 @@ async function main(): Promise<void> {
     }
     // A one-line edit in the last stage: each side gets a line no build has seen, so both run
     // that stage's edited step and everything before it comes from the cache.
-    for (const o of order) {
+    for (let k = 0; k < SAMPLES; k++) for (const o of order) {
       const text = edited(++edits);
       if (o === 'analysis') {
         const a = await analysis(conn, dir, { text, previous: { report: warmBase, text: prevText } });
@@ -188,17 +205,17 @@ async function main(): Promise<void> {
   const section = [
     `## ${SECTION}`,
     '',
-    'Cost of `analyzeStages` (one BuildKit build per stage with `target`, independent stages two at a time, stage',
-    'images tagged, labelled, inspected and their history mapped to lines; with the previous report, unchanged stages',
+    'Cost of `analyzeStages` (one BuildKit build per stage with `target`: the last stage first, then the stages it needs',
+    'from its cache, two at a time; stage images tagged, labelled, inspected and their history mapped to lines; with the previous report, unchanged stages',
     'reused) on a 4-stage busybox Dockerfile where every stage does real work (24 MB of random data, 300 file',
     'splits, a sha256 + gzip bundle, a runtime stage that copies the bundle), network `none`. The plain builds send',
     'their context through a BuildKit session of their own, as buildx does.',
     '"Cold" = BuildKit cache pruned (`POST /build/prune?all=1`) and earlier images removed before the measurement.',
-    'The edit changes one `RUN` line of the last stage to a text no build has seen (each side its own).',
+    `The edit changes one \`RUN\` line of the last stage to a text no build has seen (each side its own). Warm and edit rows: ${SAMPLES} samples per repetition, alternating sides.`,
     `Run: \`node --import tsx bench/analyze.ts\` (starts its own private engine so pruning never touches the test engine).`,
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${REPS} repetitions, on ${machine}.`,
     `Machine load (5-min load average) ${loadBefore.toFixed(1)} at the start and ${loadavg()[1]!.toFixed(1)} at the end, on ${cpus().length} cores:`,
-    'other engineers shared the CPUs, so single runs vary a lot; compare medians and the per-run ratio range.',
+    loadBefore > cpus().length ? 'other work shared the CPUs, so single runs vary a lot; compare medians and the per-run ratio range.' : 'the machine was otherwise idle; still compare medians and the per-run ratio range.',
     '',
     '| measurement | median s | min – max s | all runs s |',
     '|---|---:|---:|---|',

@@ -1,6 +1,6 @@
-// Builds a Dockerfile stage by stage and measures each stage: one build per stage (`target`);
-// a stage starts once the stages it needs are built (independent stages two at a time with
-// BuildKit), so every build reuses the engine's cache and all stages cost little more than one
+// Builds a Dockerfile stage by stage and measures each stage: one build per stage (`target`).
+// With BuildKit the last stage builds first — its build runs every stage it needs — and the
+// others then build from that cache (buildSchedule), so all stages cost little more than one
 // build of the last stage. With the previous report, stages whose input did not change (reuse.ts)
 // are not built again: their measurements are kept and marked `reused`. Each stage image gets a deterministic tag and
 // Stage Lens labels; its size, base size and history (mapped to Dockerfile lines) make the
@@ -12,9 +12,9 @@
 // cancels the build), any tag that build may have applied is removed, and analyzeStages
 // RESOLVES with a report whose `cancelled` is true: stages finished before the abort keep
 // their measurements, the others carry the error "not built: analysis cancelled".
-import { cacheOrder, parseDockerfile, stageClosure } from '../core/dockerfile/parse';
-import { lineFromEngineError } from '../core/layermap';
-import { SCHEMA_VERSION, type AnalysisReport, type StageReport } from '../core/report';
+import { cacheOrder, parseDockerfile, stageClosure, type ParsedDockerfile } from '../core/dockerfile/parse';
+import { lineFromEngineError, type StepTiming } from '../core/layermap';
+import { SCHEMA_VERSION, type AnalysisReport, type StageError, type StageReport } from '../core/report';
 import { maskSecretsDeep } from '../core/secrets';
 import { engineMessage } from './build';
 import { buildStage, type ProgressEvent } from './build-stage';
@@ -23,7 +23,7 @@ import { openContextTransport, type ContextTransport } from './context';
 import { explainBuildError, measureFailedMessage } from './errors';
 import { inspectImage, removeHalfTag, StageMeasurer } from './measure';
 import { chooseBuilder, planAnalysis, stageTagName } from './plan';
-import { contextFingerprint, instructionLineMap, readsContext, relocateStage, reusableStages, stageInputKeys } from './reuse';
+import { closureContextSources, contextFingerprint, instructionLineMap, readsContext, relocateStage, reusableStages, stageInputKeys } from './reuse';
 
 export type { ProgressEvent } from './build-stage';
 export { AnalysisInputError, LABELS, stageImageRepo, stageTagName } from './plan';
@@ -63,11 +63,25 @@ function stageKeysOf(plan: ReturnType<typeof planAnalysis>): string[] {
   return stageInputKeys(plan.df, { buildArgs: plan.buildArgs, contextKey, dockerfileInContext: dfIn });
 }
 
+/** Instructions the BuildKit frontend runs as a step of their own (a vertex named after the stage). */
+const LLB_STEPS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
+
+/** Milliseconds the steps of stage `idx` took where they ran (not cached) in this analysis. */
+function ownStepsMs(df: ParsedDockerfile, idx: number, timings: ReadonlyMap<number, StepTiming>): number {
+  const st = df.stages[idx]!;
+  let ms = 0;
+  for (const [line, t] of timings) if (line >= st.line && line <= st.endLine && t.cached === false && t.durationMs !== null) ms += t.durationMs;
+  return ms;
+}
+
+/** Lets items start before their deps are done: `ready(i)` says whether item i may, `watch` hands over a callback to call when that may have changed. */
+export interface EarlyStart { ready: (i: number) => boolean; watch: (changed: () => void) => void }
+
 /**
- * Runs `run(i)` for every item once the items `deps[i]` name are done, at most `limit()` at a
- * time, items started in index order among those ready.
+ * Runs `run(i)` for every item once the items `deps[i]` name are done (or `early` lets it),
+ * at most `limit()` at a time, items started in index order among those ready.
  */
-export async function runScheduled(deps: readonly number[][], limit: () => number, run: (i: number) => Promise<void>): Promise<void> {
+export async function runScheduled(deps: readonly number[][], limit: () => number, run: (i: number) => Promise<void>, early?: EarlyStart): Promise<void> {
   const done = new Set<number>();
   const started = new Set<number>();
   let running = 0;
@@ -75,14 +89,58 @@ export async function runScheduled(deps: readonly number[][], limit: () => numbe
     const pump = (): void => {
       if (done.size === deps.length) { resolveAll(); return; }
       for (let i = 0; i < deps.length && running < limit(); i++) {
-        if (started.has(i) || !deps[i]!.every((d) => done.has(d))) continue;
+        if (started.has(i) || !(deps[i]!.every((d) => done.has(d)) || early?.ready(i))) continue;
         started.add(i);
         running++;
         run(i).then(() => { running--; done.add(i); pump(); }, rejectAll);
       }
     };
+    early?.watch(pump);
     pump();
   });
+}
+
+/**
+ * Which builds wait for which (positions in `selected`; `reused` positions need no build). With
+ * BuildKit the stages nothing else needs (the "sinks", usually just the last stage) build
+ * first: one build of a sink runs its whole closure at once, independent branches side by
+ * side, so the analysis costs about what `docker build` of the last stage costs; the other
+ * stages then build from that cache (an export and a tag each: `fromCache`), after every sink,
+ * or as soon as a running build has completed their last step (the caller's EarlyStart). Two sinks
+ * that read different parts of the context build one after the other, so no file is sent
+ * twice (BuildKit syncs the context per running build). Stages sharing a cache mount keep the
+ * older order — each after the stages it needs and after earlier stages sharing its cache —
+ * because in one build both would run side by side and the later stage could find the cache
+ * empty; that order is also what the classic builder and Buildah (one build at a time) get.
+ */
+export function buildSchedule(df: ParsedDockerfile, selected: readonly number[], reused: ReadonlySet<number>, sinksFirst: boolean): { deps: number[][]; fromCache: Set<number>; sinks: number[] } {
+  const posOf = new Map(selected.map((idx, pos) => [idx, pos]));
+  const caches = cacheOrder(df, selected);
+  if (!sinksFirst || caches.some((c) => c.length > 0)) {
+    const deps = selected.map((idx, pos) => (reused.has(pos) ? [] : [...new Set([
+      ...df.stages[idx]!.dependsOn.map((d) => posOf.get(d) ?? -1).filter((p) => p >= 0 && p < pos && !reused.has(p)),
+      ...caches[pos]!.filter((p) => !reused.has(p)),
+    ])]));
+    return { deps, fromCache: new Set(), sinks: [] };
+  }
+  // Everything some stage to be built needs, directly or through others (one walk for all).
+  const needed = new Set<number>();
+  const todo = selected.filter((_, pos) => !reused.has(pos)).flatMap((idx) => df.stages[idx]!.dependsOn);
+  while (todo.length) {
+    const i = todo.pop()!;
+    if (needed.has(i)) continue;
+    needed.add(i);
+    todo.push(...df.stages[i]!.dependsOn);
+  }
+  const sinks = selected.map((_, pos) => pos).filter((pos) => !reused.has(pos) && !needed.has(selected[pos]!));
+  const sources = new Map(sinks.map((pos) => [pos, JSON.stringify(closureContextSources(df, selected[pos]!))]));
+  const deps = selected.map((_, pos) => {
+    if (reused.has(pos)) return [];
+    if (!sources.has(pos)) return sinks;
+    const mine = sources.get(pos)!;
+    return sinks.filter((q) => q < pos && mine !== 'null' && sources.get(q) !== 'null' && sources.get(q) !== mine);
+  });
+  return { deps, sinks, fromCache: new Set(selected.map((_, pos) => pos).filter((pos) => !reused.has(pos) && !sources.has(pos))) };
 }
 
 /**
@@ -96,7 +154,15 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   const conn = opts.connection;
   const want = opts.builder ?? 'auto';
   let builder = chooseBuilder(conn, want);
-  const emit = (e: ProgressEvent): void => { try { opts.onProgress?.(maskSecretsDeep(e, secrets)); } catch { /* a broken listener must not break the analysis */ } };
+  // Lines whose step a build of this analysis completed without error. A stage whose last step
+  // is among them is in BuildKit's cache already: its own build (an export and a tag) starts
+  // then, beside the build that ran it, instead of after it.
+  const stepsDone = new Set<number>();
+  let stepDone: (() => void) | null = null;
+  const emit = (e: ProgressEvent): void => {
+    if (e.type === 'vertex' && e.completed !== null && !e.error && e.line !== null && !stepsDone.has(e.line)) { stepsDone.add(e.line); stepDone?.(); }
+    try { opts.onProgress?.(maskSecretsDeep(e, secrets)); } catch { /* a broken listener must not break the analysis */ }
+  };
 
   const report: AnalysisReport = {
     schemaVersion: SCHEMA_VERSION,
@@ -113,8 +179,25 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   };
 
   const measurer = new StageMeasurer(conn, df);
+  const label = (d: number): string => df.stages[d]!.name ?? String(d);
+  // Stages known to have failed: judged (`failed`), whose own build failed and is not judged
+  // yet (`brokenBuilds`), or that failed inside a later stage's build and are not built yet
+  // (`preFailed`: BuildKit caches no failure, building them again would only repeat it).
   const failed = new Map<number, string>();
+  const brokenBuilds = new Set<number>();
+  const preFailed = new Map<number, StageError>();
+  const settled = new Set<number>();
   let globalFailure: string | null = null;
+  let globalBy: number | null = null;
+  // What BuildKit reported per instruction line in this analysis, from whichever stage's build
+  // ran the step: with the last stage built first, its build runs the steps of the stages it needs.
+  const timings = new Map<number, StepTiming>();
+  const mergeTimings = (from: ReadonlyMap<number, StepTiming>): void => {
+    for (const [line, t] of from) {
+      const had = timings.get(line);
+      if (!had || (had.cached !== false && t.cached === false)) timings.set(line, t);
+    }
+  };
   // One context transport for the whole analysis: with BuildKit a session every stage build
   // reuses (the context is synced once), else a tar body per build. Closed in `finally`.
   // The classic fallback is opened once even when two concurrent builds both find BuildKit off.
@@ -154,105 +237,178 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     });
   }
 
+  let position = 0;
+  const startEvent = (idx: number): void => emit({ type: 'stage-start', stage: idx, name: df.stages[idx]!.name, builder, position: ++position, count: plan.selected.length });
+  const finishEvent = (sr: StageReport): void => emit({ type: 'stage-finish', stage: sr.index, name: sr.name, imageId: sr.imageId, error: sr.error, buildMs: sr.buildMs, sizeBytes: sr.sizeBytes, ...(sr.reused ? { reused: true } : {}) });
+
   // Settled when a stage's outcome is known (built, reused, failed, skipped): what the stages
   // after it wait for before they judge their own result.
-  const outcome = plan.selected.map(() => { let resolve!: () => void; const p = new Promise<void>((r) => { resolve = r; }); return { p, resolve }; });
+  const outcome = plan.selected.map(() => {
+    let resolve!: () => void;
+    const p = new Promise<void>((r) => { resolve = r; });
+    return { p, resolve: () => resolve() };
+  });
+
+  // Started now, all at once, beside the first builds: whether each reusable stage's image is
+  // still in the engine (then it is reused and gets this text's tag; else it is built after the
+  // stages that need it, from their cache), and what each stage's tag names before its build (a
+  // cancelled build must not leave a tag over the complete image an earlier analysis left).
+  const reuseCheck = new Map<number, Promise<boolean>>();
+  const tagBefore = new Map<number, Promise<string | null>>();
+  if (!opts.signal?.aborted) {
+    plan.selected.forEach((idx, pos) => {
+      const stage = df.stages[idx]!;
+      const tag = `${plan.repo}:${stageTagName(stage)}`;
+      tagBefore.set(pos, inspectImage(conn.docker, tag).then((i) => i?.Id ?? null));
+      const previous = reuse.get(idx);
+      if (!previous?.imageId) return;
+      reuseCheck.set(pos, (async () => {
+        const info = await inspectImage(conn.docker, previous.imageId!);
+        if (info?.Id !== previous.imageId) return false;
+        try {
+          await conn.docker.getImage(info.Id).tag({ repo: plan.repo, tag: stageTagName(stage) });
+        } catch { return false; /* cannot tag: build it */ }
+        const sr = report.stages[pos]!;
+        Object.assign(sr, relocateStage(previous, stage, indexMap, lines), { tag, final: sr.final, inputKey: sr.inputKey });
+        startEvent(idx);
+        finishEvent(sr);
+        settled.add(idx);
+        outcome[pos]!.resolve();
+        return true;
+      })().catch(() => false));
+    });
+  }
   const depsSettled = (idx: number): Promise<unknown> => Promise.all(stageClosure(df, idx).filter((d) => d !== idx).map((d) => outcome[plan.selected.indexOf(d)]?.p));
 
-  const runStage = async (pos: number): Promise<void> => {
-    try { await judgeStage(pos); } finally { outcome[pos]!.resolve(); }
+  // Builds running now. A build that starts early (its steps already ran in one of them) must
+  // read the same context files as each of them: BuildKit holds a context transfer for the build
+  // that made it until that build ends, so a build asking for other files gets a transfer of its
+  // own and every file is sent again (measured on 20.10 and 28.5: a 3 MB file went twice).
+  const building = new Set<number>();
+  const contextRead = new Map<number, string>();
+  const contextReadOf = (pos: number): string => {
+    let k = contextRead.get(pos);
+    if (k === undefined) { k = JSON.stringify(closureContextSources(df, plan.selected[pos]!)); contextRead.set(pos, k); }
+    return k;
   };
-  const judgeStage = async (pos: number): Promise<void> => {
+  const sameContextRead = (a: number, b: number): boolean => contextReadOf(b) === 'null' || contextReadOf(a) === 'null' || contextReadOf(a) === contextReadOf(b);
+
+  // The scheduler waits for a stage's BUILD (`built`); its judgement waits for the stages it
+  // needs to be judged, which may build after it (the last stage builds first).
+  const judged: Promise<void>[] = [];
+  let workError: unknown = null;
+  const runStage = (pos: number): Promise<void> => new Promise<void>((built) => {
+    judged.push(stageWork(pos, built)
+      .catch((e: unknown) => { workError ??= e; })
+      .finally(() => { built(); settled.add(plan.selected[pos]!); outcome[pos]!.resolve(); }));
+  });
+  const stageWork = async (pos: number, built: () => void): Promise<void> => {
     const idx = plan.selected[pos]!;
     const stage = df.stages[idx]!;
     const tag = `${plan.repo}:${stageTagName(stage)}`;
     const sr = report.stages[pos]!;
-    const finish = (): void => emit({ type: 'stage-finish', stage: idx, name: stage.name, imageId: sr.imageId, error: sr.error, buildMs: sr.buildMs, sizeBytes: sr.sizeBytes, ...(sr.reused ? { reused: true } : {}) });
-
+    if (await reuseCheck.get(pos)) return;
     if (opts.signal?.aborted) { sr.error = { message: 'not built: analysis cancelled', line: null }; return; }
     if (globalFailure) { sr.error = { message: `not built: ${globalFailure}`, line: null }; return; }
-    const failedDep = stageClosure(df, idx).find((d) => d !== idx && failed.has(d));
+    const early = preFailed.get(idx);
+    if (early) {
+      startEvent(idx);
+      sr.error = early;
+      failed.set(idx, label(idx));
+      finishEvent(sr);
+      return;
+    }
+    const failedDep = stageClosure(df, idx).find((d) => d !== idx && (failed.has(d) || brokenBuilds.has(d) || preFailed.has(d)));
     if (failedDep !== undefined) {
-      sr.error = { message: `not built: depends on failed stage ${failed.get(failedDep)}`, line: null };
-      failed.set(idx, stage.name ?? String(idx));
+      sr.error = { message: `not built: depends on failed stage ${label(failedDep)}`, line: null };
+      failed.set(idx, label(idx));
       return;
     }
 
-    emit({ type: 'stage-start', stage: idx, name: stage.name, builder, position: pos + 1, count: plan.selected.length });
-    const previous = reuse.get(idx);
-    if (previous?.imageId) {
-      // Reused only while the engine still has the image; it gets this text's tag too.
-      const info = await inspectImage(conn.docker, previous.imageId);
-      if (info?.Id === previous.imageId) {
-        try {
-          await conn.docker.getImage(info.Id).tag({ repo: plan.repo, tag: stageTagName(stage) });
-          Object.assign(sr, relocateStage(previous, stage, indexMap, lines), { tag, final: sr.final, inputKey: sr.inputKey });
-          finish();
-          return;
-        } catch { /* cannot tag: build it */ }
-      }
-    }
-    const before = await inspectImage(conn.docker, tag);
+    startEvent(idx);
+    measurer.prefetch(idx);
+    await tagBefore.get(pos);
+    building.add(pos);
     const out = await buildStage({ plan, conn, stage: idx, tag, builder, builderChosen: want !== 'auto', network: opts.network, signal: opts.signal, emit, transport, openTransport });
     report.engine.contextTransport = transport.current.kind;
     builder = out.builder;
     report.engine.builder = builder;
+    building.delete(pos);
     sr.buildMs = out.buildMs;
+    mergeTimings(out.timings);
     const { result } = out;
-    // The stages this one needs were built alongside (BuildKit solved their shared steps once);
-    // their outcome decides what a failure here means, and a FROM <stage> takes its base size from them.
-    await depsSettled(idx);
-
-    if (result.aborted) {
-      await removeHalfTag(conn.docker, tag, before?.Id ?? null);
-      sr.error = { message: 'not built: analysis cancelled', line: null };
-      report.cancelled = true;
-      finish();
-      return;
-    }
-    if (result.error || !result.imageId) {
-      const dep = stageClosure(df, idx).find((d) => d !== idx && failed.has(d));
-      if (dep !== undefined || globalFailure) {
-        sr.error = { message: dep !== undefined ? `not built: depends on failed stage ${failed.get(dep)}` : `not built: ${globalFailure}`, line: null };
-        failed.set(idx, stage.name ?? String(idx));
-        finish();
-        return;
-      }
+    // A failure is placed before the next builds start: in the stage whose instruction failed
+    // (maybe one this build needed and that is not built yet), or everywhere when it is outside
+    // every instruction (frontend, parse, context).
+    let failure: StageError | null = null;
+    if (!result.aborted && (result.error || !result.imageId)) {
       const message = result.error ?? 'build failed';
       const explained = explainBuildError(df, message, out.missingBase);
       const line = explained?.line ?? out.failLine ?? lineFromEngineError(message);
-      sr.error = { message: explained?.message ?? message, line };
-      failed.set(idx, stage.name ?? String(idx));
-      // A failure outside any instruction of this stage (frontend, parse, context) fails every stage alike.
-      const inStage = line !== null && stageClosure(df, idx).some((d) => { const s = df.stages[d]!; return line >= s.line && line <= s.endLine; });
-      if (explained?.global || !inStage) globalFailure = `the build failed before reaching this stage (see stage ${stage.name ?? idx})`;
-      finish();
+      failure = { message: explained?.message ?? message, line };
+      brokenBuilds.add(idx);
+      const owner = line === null ? undefined : stageClosure(df, idx).find((d) => { const st = df.stages[d]!; return line >= st.line && line <= st.endLine; });
+      if (explained?.global || owner === undefined) {
+        if (!globalFailure) { globalFailure = `the build failed before reaching this stage (see stage ${label(idx)})`; globalBy = idx; }
+      } else if (owner !== idx && !settled.has(owner) && !preFailed.has(owner)) {
+        preFailed.set(owner, failure);
+      }
+    }
+    built();
+    // The stages this one needs were built with it or are built after it; their outcome decides
+    // what a failure here means, and a FROM <stage> takes its base size from them.
+    await depsSettled(idx);
+
+    if (result.aborted) {
+      await removeHalfTag(conn.docker, tag, await tagBefore.get(pos) ?? null);
+      sr.error = { message: 'not built: analysis cancelled', line: null };
+      report.cancelled = true;
+      finishEvent(sr);
+      return;
+    }
+    if (failure) {
+      failed.set(idx, label(idx));
+      const dep = stageClosure(df, idx).find((d) => d !== idx && failed.has(d));
+      if (dep !== undefined) sr.error = { message: `not built: depends on failed stage ${label(dep)}`, line: null };
+      else if (globalFailure && globalBy !== idx) sr.error = { message: `not built: ${globalFailure}`, line: null };
+      else sr.error = failure;
+      finishEvent(sr);
       return;
     }
 
     try {
-      const m = await measurer.measure({ stage: idx, builtId: result.imageId, builder, timings: out.timings, earlier: report.stages });
+      const m = await measurer.measure({ stage: idx, builtId: result.imageId!, builder, timings, earlier: report.stages });
       Object.assign(sr, { imageId: m.imageId, tag, sizeBytes: m.sizeBytes, baseSizeBytes: m.baseSizeBytes, addedBytes: m.addedBytes, pullSizeBytes: m.pullSizeBytes, layers: m.layers });
     } catch (e) {
       sr.error = { message: measureFailedMessage(engineMessage(e)), line: null };
     }
-    finish();
+    // With BuildKit: the time its own steps took in this analysis (whichever build ran them)
+    // plus its image export, not the wall time of its request (the last stage's request runs
+    // the steps of every stage it needs).
+    if (out.exportMs !== null) sr.buildMs = ownStepsMs(df, idx, timings) + out.exportMs;
+    finishEvent(sr);
   };
 
   try {
-    // Stages whose closures do not depend on each other build at the same time with BuildKit,
-    // two at a time; a stage starts once the stages it needs are done. Starting dependent stages
-    // at once too was measured: BuildKit then syncs the context once PER running build (a 3 MB
-    // file went twice, session.test.ts), so they wait. Classic and Buildah: one at a time.
-    // Stages sharing a cache mount also wait for each other (ci: a reader stage ran before the
-    // writer and found the cache empty), so the result does not depend on who started first.
+    // BuildKit runs two builds at a time (the schedule: buildSchedule); classic and Buildah one.
     const limit = (): number => (builder === 'buildkit' ? Math.max(1, opts.concurrency ?? 2) : 1);
-    const caches = cacheOrder(df, plan.selected);
-    const deps = plan.selected.map((idx, pos) => [...new Set([...df.stages[idx]!.dependsOn.map((d) => plan.selected.indexOf(d)).filter((p) => p >= 0 && p < pos), ...caches[pos]!])]);
-    await runScheduled(deps, limit, runStage);
+    // The schedule counts on every reusable stage being reused; one that is not (its image is
+    // gone) builds after the stages that need it, from their cache.
+    const sinksFirst = builder === 'buildkit';
+    const candidates = new Set(reuseCheck.keys());
+    const schedule = buildSchedule(df, plan.selected, sinksFirst ? candidates : new Set(), sinksFirst);
+    const deps = schedule.deps.map((d, pos) => (sinksFirst && candidates.has(pos) ? schedule.sinks : d));
+    const lastStep = plan.selected.map((idx) => df.stages[idx]!.instructions.filter((i) => LLB_STEPS.has(i.keyword)).at(-1)?.line ?? null);
+    await runScheduled(deps, limit, runStage, {
+      ready: (pos) => (schedule.fromCache.has(pos) || (sinksFirst && candidates.has(pos))) && lastStep[pos] !== null && stepsDone.has(lastStep[pos]!)
+        && [...building].every((other) => sameContextRead(other, pos)),
+      watch: (changed) => { stepDone = changed; },
+    });
+    await Promise.all(judged);
   } finally {
     transport.current.close();
   }
+  if (workError) throw workError;
 
   if (opts.signal?.aborted) report.cancelled = true;
   const contextBytes = transport.current.contextBytes();

@@ -46,6 +46,8 @@ export interface StageBuildOutcome {
   missingBase: MissingBase | null;
   contextBytes: number;
   buildMs: number;
+  /** How long BuildKit took to export the image (its "exporting to image" step); null without that step (classic, Buildah). */
+  exportMs: number | null;
 }
 
 /** Normalises an image reference the way BuildKit prints it (`docker.io/library/x:latest`). */
@@ -132,8 +134,10 @@ export async function buildStage(input: StageBuildInput): Promise<StageBuildOutc
     }
     let failLine: number | null = null;
     let missingBase: MissingBase | null = null;
+    let exportMs: number | null = null;
     if (builder === 'buildkit') {
       for (const v of result.vertexes.values()) {
+        if (/^exporting to /i.test(v.name) && v.started && v.completed) exportMs = (exportMs ?? 0) + (v.completed - v.started);
         const missing = missingBaseOfVertex(v.name, v.error);
         if (missing && !missingBase) missingBase = { image: missing, line: fromLineOf(df, stageClosure(df, idx), missing) };
         const line = lineOfVertex(v);
@@ -147,6 +151,6 @@ export async function buildStage(input: StageBuildInput): Promise<StageBuildOutc
       const from = df.stages.find((x) => x.line === failLine);
       if (from && from.baseStage === null) missingBase = { image: from.resolvedBaseImage, line: from.line };
     }
-    return { result, builder, timings, failLine, missingBase, contextBytes: ctx.bytes(), buildMs: Date.now() - t0 };
+    return { result, builder, timings, failLine, missingBase, contextBytes: ctx.bytes(), buildMs: Date.now() - t0, exportMs };
   }
 }

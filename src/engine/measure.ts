@@ -32,11 +32,23 @@ export function unpackedSize(history: readonly Pick<HistoryEntry, 'sizeBytes'>[]
   return history.reduce((n, h) => n + (h.sizeBytes > 0 ? h.sizeBytes : 0), 0);
 }
 
+// An image ID names its content, so its history never changes: base images (the same few in
+// every analysis) are asked for theirs once per process. Keyed by engine endpoint and ID.
+const factsById = new Map<string, BaseFacts>();
+const FACTS_KEPT = 256;
+
 /** Unpacked size and layer count of an image the engine has; null when it has none by that reference (never pulls). */
-async function localImageFacts(docker: Dockerode, ref: string): Promise<BaseFacts | null> {
+async function localImageFacts(docker: Dockerode, ref: string, endpoint = ''): Promise<BaseFacts | null> {
   const info = await inspectImage(docker, ref);
-  const history = info ? await imageHistory(docker, info.Id) : null;
-  return history ? { size: unpackedSize(history), historyLength: history.length } : null;
+  if (!info) return null;
+  const key = `${endpoint}\0${info.Id}`;
+  const known = factsById.get(key);
+  if (known) return known;
+  const history = await imageHistory(docker, info.Id);
+  const facts = { size: unpackedSize(history), historyLength: history.length };
+  if (factsById.size >= FACTS_KEPT) factsById.delete(factsById.keys().next().value!);
+  factsById.set(key, facts);
+  return facts;
 }
 
 /**
@@ -80,18 +92,22 @@ export function knowsPullSize(conn: Pick<EngineConnection, 'store' | 'apiVersion
   return conn.product === 'docker' && conn.store === 'containerd' && apiAtLeast(conn.apiVersion, '1.48');
 }
 
-async function pullSizeOf(conn: EngineConnection, image: InspectedImage): Promise<number | null> {
-  if (!knowsPullSize(conn)) return null;
+/**
+ * Inspect of a built image, with its `Manifests` where the engine tells the pull size (one
+ * request either way). Null when the engine has no such image.
+ */
+async function inspectForMeasure(conn: EngineConnection, ref: string): Promise<(InspectedImage & { Manifests?: ManifestSummary[] }) | null> {
+  if (!knowsPullSize(conn)) return inspectImage(conn.docker, ref);
   try {
-    const answer = await new Promise<{ Manifests?: ManifestSummary[] }>((resolve, reject) => {
+    return await new Promise((resolve, reject) => {
       conn.docker.modem.dial({
-        path: `/images/${image.Id}/json?`, method: 'GET', options: { manifests: true },
+        path: `/images/${ref}/json?`, method: 'GET', options: { manifests: true },
         statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
-      }, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as { Manifests?: ManifestSummary[] })));
+      }, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as InspectedImage & { Manifests?: ManifestSummary[] })));
     });
-    return pullSizeFromManifests(answer.Manifests, { os: image.Os, architecture: image.Architecture });
   } catch {
-    return null; // a pull size is extra information: without it the stage is still measured
+    // An engine that refuses the manifests option still answers the plain inspect.
+    return inspectImage(conn.docker, ref);
   }
 }
 
@@ -108,14 +124,24 @@ export interface StageMeasurement {
 
 /** Measures stage images of one analysis; remembers base image facts across stages. */
 export class StageMeasurer {
-  private readonly bases = new Map<string, BaseFacts | null>();
+  private readonly bases = new Map<string, Promise<BaseFacts | null>>();
 
   constructor(private readonly conn: EngineConnection, private readonly df: ParsedDockerfile) {}
 
-  private async rootFacts(image: string): Promise<BaseFacts | null> {
-    if (image.toLowerCase() === 'scratch') return { size: 0, historyLength: 0 };
-    if (!this.bases.has(image)) this.bases.set(image, await localImageFacts(this.conn.docker, image));
-    return this.bases.get(image)!;
+  private rootFacts(image: string): Promise<BaseFacts | null> {
+    if (image.toLowerCase() === 'scratch') return Promise.resolve({ size: 0, historyLength: 0 });
+    let facts = this.bases.get(image);
+    if (!facts) {
+      // A base the engine cannot answer for is measured from the stage's own layers (measure()).
+      facts = localImageFacts(this.conn.docker, image, this.conn.endpoint).catch(() => null);
+      this.bases.set(image, facts);
+    }
+    return facts;
+  }
+
+  /** Starts asking for the facts of stage `stage`'s base image, so they are there when its build ends. */
+  prefetch(stage: number): void {
+    void this.rootFacts(this.df.stages[baseChainRoot(this.df, stage)]!.resolvedBaseImage);
   }
 
   /**
@@ -124,9 +150,10 @@ export class StageMeasurer {
    */
   async measure(opts: { stage: number; builtId: string; builder: BuilderKind; timings: ReadonlyMap<number, StepTiming>; earlier: readonly StageReport[] }): Promise<StageMeasurement> {
     const { df, conn } = this;
-    const info = await inspectImage(conn.docker, opts.builtId);
+    // Inspect and history at once: the build named the image, and an ID names one image.
+    const [info, byBuiltId] = await Promise.all([inspectForMeasure(conn, opts.builtId), imageHistory(conn.docker, opts.builtId).catch(() => null)]);
     if (!info) throw new Error(`the engine reported image ${opts.builtId} but cannot inspect it`);
-    const history = await imageHistory(conn.docker, info.Id);
+    const history = byBuiltId ?? await imageHistory(conn.docker, info.Id);
     const stage = df.stages[opts.stage]!;
     const root = await this.rootFacts(df.stages[baseChainRoot(df, opts.stage)]!.resolvedBaseImage);
     const layers = mapHistoryToLayers({ df, stage: opts.stage, builder: opts.builder, history, rootBaseLayers: root?.historyLength ?? null, timings: opts.timings });
@@ -136,7 +163,8 @@ export class StageMeasurer {
       : root?.size ?? null;
     // Base images BuildKit resolved outside the image store: their layers still tell the size.
     baseSizeBytes ??= unpackedSize(layers.filter((l) => l.fromBase));
-    return { imageId: info.Id, sizeBytes, baseSizeBytes, addedBytes: sizeBytes - baseSizeBytes, pullSizeBytes: await pullSizeOf(conn, info), layers };
+    const pullSizeBytes = knowsPullSize(conn) ? pullSizeFromManifests(info.Manifests, { os: info.Os, architecture: info.Architecture }) : null;
+    return { imageId: info.Id, sizeBytes, baseSizeBytes, addedBytes: sizeBytes - baseSizeBytes, pullSizeBytes, layers };
   }
 }
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { mountOptionsOf, type ParsedDockerfile, type ParsedStage } from '../core/dockerfile/parse';
+import { mountOptionsOf, stageClosure, type ParsedDockerfile, type ParsedStage } from '../core/dockerfile/parse';
 import type { AnalysisReport, StageReport } from '../core/report';
 import { makeContextFilter, readDockerignore } from './context';
 
@@ -35,6 +35,19 @@ function contextSources(stage: ParsedStage): string[] | null {
     }
   }
   return reads ? out : null;
+}
+
+/**
+ * The context sources (sorted, once each) a build of stage `idx` reads — its own and those of
+ * the stages it needs — or null when none of them reads the context.
+ */
+export function closureContextSources(df: ParsedDockerfile, idx: number): string[] | null {
+  let out: Set<string> | null = null;
+  for (const d of stageClosure(df, idx)) {
+    const mine = contextSources(df.stages[d]!);
+    if (mine) for (const src of mine) (out ??= new Set()).add(src);
+  }
+  return out ? [...out].sort() : null;
 }
 
 /** Could a COPY source `src` (context-relative, maybe a glob) take in the file `rel`? */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../../src/core/dockerfile/parse';
 import type { StageReport } from '../../../src/core/report';
-import { runScheduled } from '../../../src/engine/analyze';
+import { buildSchedule, runScheduled } from '../../../src/engine/analyze';
 import { contextFingerprint, instructionLineMap, relocateStage, reusableStages, sourceMayInclude, stageInputKeys } from '../../../src/engine/reuse';
 
 const FOUR = [
@@ -145,4 +145,54 @@ test('runScheduled starts ready items in order, at most `limit` at once, after t
   assert.deepEqual(log.slice(0, 2), ['start 0', 'start 2']);
   assert.ok(log.indexOf('start 1') > log.indexOf('end 0'));
   assert.ok(log.indexOf('start 3') > log.indexOf('end 1') && log.indexOf('start 3') > log.indexOf('end 2'));
+});
+
+// Positions = stage indexes in these tests (every stage selected).
+const all = (text: string): number[] => parseDockerfile(text).stages.map((s) => s.index);
+
+test('buildSchedule: with BuildKit the last stage builds first, the stages it needs after it, from its cache', () => {
+  const df = parseDockerfile(FOUR);
+  assert.deepEqual(buildSchedule(df, all(FOUR), new Set(), true).deps, [[3], [3], [3], []]);
+  // Reused stages need no build; the stages left still wait for the sink.
+  assert.deepEqual(buildSchedule(df, all(FOUR), new Set([0, 1]), true).deps, [[], [], [3], []]);
+  // Only the edited last stage left: nothing waits.
+  assert.deepEqual(buildSchedule(df, all(FOUR), new Set([0, 1, 2]), true).deps, [[], [], [], []]);
+  assert.deepEqual([...buildSchedule(df, all(FOUR), new Set([0]), true).fromCache], [1, 2], 'the stages built from the sink\'s cache');
+  assert.deepEqual([...buildSchedule(df, all(FOUR), new Set(), false).fromCache], [], 'none without BuildKit');
+});
+
+test('buildSchedule: two sinks build side by side unless they read different parts of the context', () => {
+  const same = 'FROM busybox AS base\nCOPY . /app\nFROM base AS test\nRUN make test\nFROM base AS prod\nRUN make\n';
+  assert.deepEqual(buildSchedule(parseDockerfile(same), all(same), new Set(), true).deps, [[1, 2], [], []]);
+  const differ = 'FROM busybox AS a\nCOPY src/ /src\nFROM busybox AS b\nCOPY docs/ /docs\nFROM busybox AS c\nRUN true\n';
+  assert.deepEqual(buildSchedule(parseDockerfile(differ), all(differ), new Set(), true).deps, [[], [0], []], 'b after a; c reads no context');
+});
+
+test('buildSchedule: a stage needed only through a reused stage is not built as a sink beside the stage that needs it', () => {
+  const chain = 'FROM busybox AS a\nRUN true\nFROM a AS b\nRUN true\nFROM b AS c\nRUN true\n';
+  // b reused (its image is there) but a's image was removed: a is needed by c through b.
+  assert.deepEqual(buildSchedule(parseDockerfile(chain), all(chain), new Set([1]), true).deps, [[2], [], []]);
+});
+
+test('buildSchedule: stages sharing a cache mount, and classic builds, go in dependency and file order', () => {
+  const shared = [
+    'FROM busybox AS w', 'RUN --mount=type=cache,target=/c echo > /c/x',
+    'FROM busybox AS r', 'RUN --mount=type=cache,target=/c cat /c/x',
+    'FROM busybox AS f', 'COPY --from=w /etc/hostname /w', 'COPY --from=r /etc/hostname /r', '',
+  ].join('\n');
+  assert.deepEqual(buildSchedule(parseDockerfile(shared), all(shared), new Set(), true).deps, [[], [0], [0, 1]]);
+  assert.deepEqual(buildSchedule(parseDockerfile(FOUR), all(FOUR), new Set(), false).deps, [[], [0], [], [1, 2]]);
+});
+
+test('runScheduled: an item `early` lets go starts before its deps are done, when told', async () => {
+  const log: string[] = [];
+  let ready = false;
+  let poke = (): void => {};
+  const deps = [[], [0]];
+  await runScheduled(deps, () => 2, async (i) => {
+    log.push(`start ${i}`);
+    if (i === 0) { await new Promise((r) => setTimeout(r, 10)); ready = true; poke(); await new Promise((r) => setTimeout(r, 30)); }
+    log.push(`end ${i}`);
+  }, { ready: (i) => i === 1 && ready, watch: (changed) => { poke = changed; } });
+  assert.deepEqual(log, ['start 0', 'start 1', 'end 1', 'end 0']);
 });
