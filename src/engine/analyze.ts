@@ -252,7 +252,9 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   // Started now, all at once, beside the first builds: whether each reusable stage's image is
   // still in the engine (then it is reused and gets this text's tag; else it is built after the
   // stages that need it, from their cache), and what each stage's tag names before its build (a
-  // cancelled build must not leave a tag over the complete image an earlier analysis left).
+  // cancelled build must not leave a tag over the complete image an earlier analysis left). The
+  // builds do not wait for those lookups: they were asked first, and a build names its image
+  // only at its very end, long after an inspect is answered.
   const reuseCheck = new Map<number, Promise<boolean>>();
   const tagBefore = new Map<number, Promise<string | null>>();
   if (!opts.signal?.aborted) {
@@ -327,7 +329,6 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
 
     startEvent(idx);
     measurer.prefetch(idx);
-    await tagBefore.get(pos);
     building.add(pos);
     const out = await buildStage({ plan, conn, stage: idx, tag, builder, builderChosen: want !== 'auto', network: opts.network, signal: opts.signal, emit, transport, openTransport });
     report.engine.contextTransport = transport.current.kind;
