@@ -212,7 +212,9 @@ async function main(): Promise<void> {
     'their context through a BuildKit session of their own, as buildx does.',
     '"Cold" = BuildKit cache pruned (`POST /build/prune?all=1`) and earlier images removed before the measurement.',
     `The edit changes one \`RUN\` line of the last stage to a text no build has seen (each side its own). Warm and edit rows: ${SAMPLES} samples per repetition, alternating sides.`,
-    `Run: \`node --import tsx bench/analyze.ts\` (starts its own private engine so pruning never touches the test engine).`,
+    startedHere || !argOf('--host')
+      ? 'Run: `node --import tsx bench/analyze.ts` (starts its own private engine so pruning never touches the test engine).'
+      : `Run: \`node --import tsx bench/analyze.ts --host ${host}\` (a private engine: \`node scripts/engines.mjs start ${/stagelens-matrix\/([^/]+)\//.exec(host)?.[1] ?? 'NAME'}\`; pruning must never touch an engine others use).`,
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${REPS} repetitions, on ${machine}.`,
     `Machine load (5-min load average) ${loadBefore.toFixed(1)} at the start and ${loadavg()[1]!.toFixed(1)} at the end, on ${cpus().length} cores:`,
     loadBefore > cpus().length ? 'other work shared the CPUs, so single runs vary a lot; compare medians and the per-run ratio range.' : 'the machine was otherwise idle; still compare medians and the per-run ratio range.',
