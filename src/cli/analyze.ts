@@ -64,6 +64,17 @@ export function formatTable(report: AnalysisReport): string {
   return out.join('\n');
 }
 
+/**
+ * `✓ deps: 1.2 MB in 3.4 s` / `✗ deps: line 4: …` — named, because with BuildKit stages finish
+ * in another order than they start (the last stage starts first).
+ */
+export function stageFinishLine(e: Extract<ProgressEvent, { type: 'stage-finish' }>): string {
+  const what = e.error
+    ? `${e.error.line ? `line ${e.error.line}: ` : ''}${e.error.message.split('\n')[0]}`
+    : `${formatBytes(e.sizeBytes)} in ${formatDuration(e.buildMs)}${e.reused ? ' (reused)' : ''}`;
+  return `${e.error ? '✗' : '✓'} ${e.name ?? `#${e.stage}`}: ${what}`;
+}
+
 function progressPrinter(io: CliIO, tty: boolean, mask: (s: string) => string): (e: ProgressEvent) => void {
   const reported = new Set<string>();
   return (e) => {
@@ -80,7 +91,7 @@ function progressPrinter(io: CliIO, tty: boolean, mask: (s: string) => string): 
         if (tty && /^Step \d+\/\d+ :/.test(e.text)) io.err(mask(`  ${e.text.slice(0, 110)}`));
         break;
       case 'stage-finish':
-        io.err(mask(e.error ? `  ✗ ${e.error.line ? `line ${e.error.line}: ` : ''}${e.error.message.split('\n')[0]}` : `  ✓ ${formatBytes(e.sizeBytes)} in ${formatDuration(e.buildMs)}`));
+        io.err(mask(`  ${stageFinishLine(e)}`));
         break;
       default:
         break;

@@ -3,12 +3,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseDockerfile } from '../core/dockerfile/parse';
-import { formatBytes, formatDuration } from '../core/report';
 import { AnalysisInputError, type ProgressEvent } from '../engine/analyze';
 import { compareDockerfile, type CompareResult } from '../engine/compare';
 import { connectEngine, EndpointConfigError, EngineUnreachableError } from '../engine/connection';
 import { GitBaseError, readAtRevision } from '../engine/git';
 import { ImageNotFoundError } from '../engine/export';
+import { stageFinishLine } from './analyze';
 import { EXIT, UserError, flag, type CliIO, type ParsedArgs } from './common';
 
 export const COMPARE_VALUED = ['base', 'base-file', 'context', 'target', 'build-arg', 'builder', 'network', 'host', 'timeout'];
@@ -66,7 +66,7 @@ function parseBuildArgs(values: string[]): Record<string, string> {
 function progress(io: CliIO): (side: 'base' | 'current', e: ProgressEvent) => void {
   return (side, e) => {
     if (e.type === 'stage-start') io.err(`▸ ${side === 'base' ? 'before' : 'after'}: stage ${e.name ?? e.stage} (${e.position}/${e.count})`);
-    else if (e.type === 'stage-finish') io.err(e.error ? `  ✗ ${e.error.line ? `line ${e.error.line}: ` : ''}${e.error.message.split('\n')[0]}` : `  ✓ ${formatBytes(e.sizeBytes)} in ${formatDuration(e.buildMs)}`);
+    else if (e.type === 'stage-finish') io.err(`  ${stageFinishLine(e)}`);
   };
 }
 

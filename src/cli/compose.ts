@@ -11,7 +11,7 @@ import { AnalysisInputError } from '../engine/analyze';
 import { analyzeComposeServices, checkServiceBuild, loadComposeProject } from '../engine/compose';
 import { connectEngine, EndpointConfigError, EngineUnreachableError } from '../engine/connection';
 import { secretMasker } from '../core/secrets';
-import { formatTable } from './analyze';
+import { formatTable, stageFinishLine } from './analyze';
 import { EXIT, UserError, flag, hasFlag, parseArgs, type CliIO } from './common';
 
 const COMPOSE_USAGE = 'Usage: stagelens analyze --compose [FILE] [--compose FILE]... [--service NAME]... [--json]\n'
@@ -114,7 +114,7 @@ export async function runCompose(argv: string[], io: CliIO, signal: AbortSignal)
       },
       onProgress: (_job, e) => {
         if (e.type === 'stage-start') io.err(mask(`  stage ${e.name ?? e.stage} (${e.position}/${e.count})`));
-        else if (e.type === 'stage-finish') io.err(mask(e.error ? `    ✗ ${e.error.line ? `line ${e.error.line}: ` : ''}${e.error.message.split('\n')[0]}` : `    ✓ ${formatBytes(e.sizeBytes)} in ${formatDuration(e.buildMs)}`));
+        else if (e.type === 'stage-finish') io.err(mask(`    ${stageFinishLine(e)}`));
       },
     });
   } catch (e) {

@@ -101,8 +101,15 @@ describe('Compare with HEAD (code-server + Chromium)', { timeout: 6 * 60_000 }, 
 
     // The editor: `+N vs HEAD` above the added RUN, none above the moved one.
     await s().waitForLens(/vs HEAD/, T.ui);
-    const after = await s().lensLines();
-    const growth = after.filter((p) => /vs HEAD$/.test(p.lens) && /^[+]/.test(p.lens));
+    // The comparison ends (its "Analyzing stages…" lens goes) just after its lenses arrive, and the
+    // editor lays them out line by line: read them once they have settled.
+    const growthOf = (ls: { lens: string; line: string }[]): { lens: string; line: string }[] => ls.filter((p) => /vs HEAD$/.test(p.lens) && /^[+]/.test(p.lens));
+    let after = await s().lensLines();
+    for (const until = Date.now() + T.ui; Date.now() < until; after = await s().lensLines()) {
+      if (!after.some((p) => /Analyzing stages/.test(p.lens)) && growthOf(after).some((p) => p.line === 'FROM deps AS app')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const growth = growthOf(after);
     const onAdded = growth.find((p) => p.line === ADDED);
     assert.ok(onAdded, `a growth lens above the added RUN: ${JSON.stringify(after)}`);
     assert.equal(onAdded.lens, `${formatDelta(Number(added.delta))} vs HEAD`);

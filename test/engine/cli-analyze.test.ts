@@ -42,7 +42,12 @@ test('exit 0: a table with every stage, the final image and the endpoint used', 
   assert.match(r.stdout, /Final image: stagelens\/[0-9a-f]{12}:app/);
   assert.ok(r.stdout.includes(`Engine: ${host} (--host/setting)`));
   // Docker engines build with BuildKit (a session where the tar body fails); Podman always with Buildah.
-  assert.match(r.stderr, new RegExp(`stage deps \\(1/2, ${facts.product === 'Podman' ? 'buildah' : 'buildkit'}\\)`));
+  // Every stage starts and finishes, by name (with BuildKit the last stage starts first).
+  const builder = facts.product === 'Podman' ? 'buildah' : 'buildkit';
+  for (const name of ['deps', 'app']) {
+    assert.match(r.stderr, new RegExp(`stage ${name} \\([12]/2, ${builder}\\)`));
+    assert.match(r.stderr, new RegExp(`✓ ${name}: \\S+ \\S*B in `));
+  }
   await cleanUpImages(connection.docker, { dockerfile: join(dir, 'Dockerfile') });
 });
 
