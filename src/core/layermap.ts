@@ -20,7 +20,7 @@ export const LABEL_PREFIX = 'com.stagelens.';
 /** Instructions that write files; everything else only changes image metadata. */
 const FILESYSTEM_KEYWORDS = new Set(['RUN', 'COPY', 'ADD']);
 /** Instructions the BuildKit frontend (in Docker 20.10) numbers as steps in vertex names. */
-const LLB_STEP_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
+export const LLB_STEP_KEYWORDS: ReadonlySet<string> = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
 const KEYWORD_RE = /^(ADD|ARG|CMD|COPY|ENTRYPOINT|ENV|EXPOSE|HEALTHCHECK|LABEL|MAINTAINER|ONBUILD|RUN|SHELL|STOPSIGNAL|USER|VOLUME|WORKDIR)\b/;
 
 /**

@@ -13,7 +13,7 @@
 // RESOLVES with a report whose `cancelled` is true: stages finished before the abort keep
 // their measurements, the others carry the error "not built: analysis cancelled".
 import { cacheOrder, parseDockerfile, stageClosure, type ParsedDockerfile } from '../core/dockerfile/parse';
-import { lineFromEngineError, type StepTiming } from '../core/layermap';
+import { LLB_STEP_KEYWORDS, lineFromEngineError, type StepTiming } from '../core/layermap';
 import { SCHEMA_VERSION, type AnalysisReport, type StageError, type StageReport } from '../core/report';
 import { maskSecretsDeep } from '../core/secrets';
 import { engineMessage } from './build';
@@ -63,9 +63,6 @@ function stageKeysOf(plan: ReturnType<typeof planAnalysis>): string[] {
   return stageInputKeys(plan.df, { buildArgs: plan.buildArgs, contextKey, dockerfileInContext: dfIn });
 }
 
-/** Instructions the BuildKit frontend runs as a step of their own (a vertex named after the stage). */
-const LLB_STEPS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
-
 /** Milliseconds the steps of stage `idx` took where they ran (not cached) in this analysis. */
 function ownStepsMs(df: ParsedDockerfile, idx: number, timings: ReadonlyMap<number, StepTiming>): number {
   const st = df.stages[idx]!;
@@ -100,6 +97,16 @@ export async function runScheduled(deps: readonly number[][], limit: () => numbe
   });
 }
 
+export interface BuildSchedule {
+  /** Per position, the positions whose builds it waits for. */
+  deps: number[][];
+  /** Positions that build from the cache of a sink's build (and may start early). */
+  fromCache: Set<number>;
+  sinks: number[];
+  /** Whether two positions' builds read the same context files (or one reads none). */
+  sameContextRead: (a: number, b: number) => boolean;
+}
+
 /**
  * Which builds wait for which (positions in `selected`; `reused` positions need no build). With
  * BuildKit the stages nothing else needs (the "sinks", usually just the last stage) build
@@ -113,15 +120,24 @@ export async function runScheduled(deps: readonly number[][], limit: () => numbe
  * because in one build both would run side by side and the later stage could find the cache
  * empty; that order is also what the classic builder and Buildah (one build at a time) get.
  */
-export function buildSchedule(df: ParsedDockerfile, selected: readonly number[], reused: ReadonlySet<number>, sinksFirst: boolean): { deps: number[][]; fromCache: Set<number>; sinks: number[] } {
+export function buildSchedule(df: ParsedDockerfile, selected: readonly number[], reused: ReadonlySet<number>, sinksFirst: boolean): BuildSchedule {
   const posOf = new Map(selected.map((idx, pos) => [idx, pos]));
   const caches = cacheOrder(df, selected);
+  // Whether builds of two positions can run side by side without sending a file twice: they
+  // read the same context files, or one of them reads none (closureContextSources, memoized).
+  const reads = new Map<number, string>();
+  const readOf = (pos: number): string => {
+    let k = reads.get(pos);
+    if (k === undefined) { k = JSON.stringify(closureContextSources(df, selected[pos]!)); reads.set(pos, k); }
+    return k;
+  };
+  const sameContextRead = (a: number, b: number): boolean => readOf(a) === 'null' || readOf(b) === 'null' || readOf(a) === readOf(b);
   if (!sinksFirst || caches.some((c) => c.length > 0)) {
     const deps = selected.map((idx, pos) => (reused.has(pos) ? [] : [...new Set([
       ...df.stages[idx]!.dependsOn.map((d) => posOf.get(d) ?? -1).filter((p) => p >= 0 && p < pos && !reused.has(p)),
       ...caches[pos]!.filter((p) => !reused.has(p)),
     ])]));
-    return { deps, fromCache: new Set(), sinks: [] };
+    return { deps, fromCache: new Set(), sinks: [], sameContextRead };
   }
   // Everything some stage to be built needs, directly or through others (one walk for all).
   const needed = new Set<number>();
@@ -133,14 +149,13 @@ export function buildSchedule(df: ParsedDockerfile, selected: readonly number[],
     todo.push(...df.stages[i]!.dependsOn);
   }
   const sinks = selected.map((_, pos) => pos).filter((pos) => !reused.has(pos) && !needed.has(selected[pos]!));
-  const sources = new Map(sinks.map((pos) => [pos, JSON.stringify(closureContextSources(df, selected[pos]!))]));
+  const isSink = new Set(sinks);
   const deps = selected.map((_, pos) => {
     if (reused.has(pos)) return [];
-    if (!sources.has(pos)) return sinks;
-    const mine = sources.get(pos)!;
-    return sinks.filter((q) => q < pos && mine !== 'null' && sources.get(q) !== 'null' && sources.get(q) !== mine);
+    if (!isSink.has(pos)) return sinks;
+    return sinks.filter((q) => q < pos && !sameContextRead(q, pos));
   });
-  return { deps, sinks, fromCache: new Set(selected.map((_, pos) => pos).filter((pos) => !reused.has(pos) && !sources.has(pos))) };
+  return { deps, sinks, sameContextRead, fromCache: new Set(selected.map((_, pos) => pos).filter((pos) => !reused.has(pos) && !isSink.has(pos))) };
 }
 
 /**
@@ -183,7 +198,7 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   // Stages known to have failed: judged (`failed`), whose own build failed and is not judged
   // yet (`brokenBuilds`), or that failed inside a later stage's build and are not built yet
   // (`preFailed`: BuildKit caches no failure, building them again would only repeat it).
-  const failed = new Map<number, string>();
+  const failed = new Set<number>();
   const brokenBuilds = new Set<number>();
   const preFailed = new Map<number, StageError>();
   const settled = new Set<number>();
@@ -243,11 +258,7 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
 
   // Settled when a stage's outcome is known (built, reused, failed, skipped): what the stages
   // after it wait for before they judge their own result.
-  const outcome = plan.selected.map(() => {
-    let resolve!: () => void;
-    const p = new Promise<void>((r) => { resolve = r; });
-    return { p, resolve: () => resolve() };
-  });
+  const outcome = plan.selected.map(() => { let resolve!: () => void; const p = new Promise<void>((r) => { resolve = r; }); return { p, resolve }; });
 
   // Started now, all at once, beside the first builds: whether each reusable stage's image is
   // still in the engine (then it is reused and gets this text's tag; else it is built after the
@@ -287,13 +298,6 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
   // that made it until that build ends, so a build asking for other files gets a transfer of its
   // own and every file is sent again (measured on 20.10 and 28.5: a 3 MB file went twice).
   const building = new Set<number>();
-  const contextRead = new Map<number, string>();
-  const contextReadOf = (pos: number): string => {
-    let k = contextRead.get(pos);
-    if (k === undefined) { k = JSON.stringify(closureContextSources(df, plan.selected[pos]!)); contextRead.set(pos, k); }
-    return k;
-  };
-  const sameContextRead = (a: number, b: number): boolean => contextReadOf(b) === 'null' || contextReadOf(a) === 'null' || contextReadOf(a) === contextReadOf(b);
 
   // The scheduler waits for a stage's BUILD (`built`); its judgement waits for the stages it
   // needs to be judged, which may build after it (the last stage builds first).
@@ -316,14 +320,14 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     if (early) {
       startEvent(idx);
       sr.error = early;
-      failed.set(idx, label(idx));
+      failed.add(idx);
       finishEvent(sr);
       return;
     }
     const failedDep = stageClosure(df, idx).find((d) => d !== idx && (failed.has(d) || brokenBuilds.has(d) || preFailed.has(d)));
     if (failedDep !== undefined) {
       sr.error = { message: `not built: depends on failed stage ${label(failedDep)}`, line: null };
-      failed.set(idx, label(idx));
+      failed.add(idx);
       return;
     }
 
@@ -368,7 +372,7 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
       return;
     }
     if (failure) {
-      failed.set(idx, label(idx));
+      failed.add(idx);
       const dep = stageClosure(df, idx).find((d) => d !== idx && failed.has(d));
       if (dep !== undefined) sr.error = { message: `not built: depends on failed stage ${label(dep)}`, line: null };
       else if (globalFailure && globalBy !== idx) sr.error = { message: `not built: ${globalFailure}`, line: null };
@@ -399,10 +403,10 @@ export async function analyzeStages(opts: AnalyzeOptions): Promise<AnalysisRepor
     const candidates = new Set(reuseCheck.keys());
     const schedule = buildSchedule(df, plan.selected, sinksFirst ? candidates : new Set(), sinksFirst);
     const deps = schedule.deps.map((d, pos) => (sinksFirst && candidates.has(pos) ? schedule.sinks : d));
-    const lastStep = plan.selected.map((idx) => df.stages[idx]!.instructions.filter((i) => LLB_STEPS.has(i.keyword)).at(-1)?.line ?? null);
+    const lastStep = plan.selected.map((idx) => df.stages[idx]!.instructions.filter((i) => LLB_STEP_KEYWORDS.has(i.keyword)).at(-1)?.line ?? null);
     await runScheduled(deps, limit, runStage, {
       ready: (pos) => (schedule.fromCache.has(pos) || (sinksFirst && candidates.has(pos))) && lastStep[pos] !== null && stepsDone.has(lastStep[pos]!)
-        && [...building].every((other) => sameContextRead(other, pos)),
+        && [...building].every((other) => schedule.sameContextRead(other, pos)),
       watch: (changed) => { stepDone = changed; },
     });
     await Promise.all(judged);
