@@ -75,16 +75,20 @@ function engineHost(): { host: string; startedHere: boolean } {
 }
 
 /**
- * The engine's own processes (dockerd, and containerd when the engine started one): every
- * process whose command line names the private engine's folder (its socket's directory).
+ * The engine's own processes (dockerd, and containerd when the engine started one): the
+ * processes of that name whose command line names the private engine's folder (its socket's directory).
  * Empty for a remote or shared engine; the CPU rows are then left out.
  */
 function enginePids(host: string): string[] {
   const sock = /^unix:\/\/(.+)$/.exec(host)?.[1];
   if (!sock) return [];
   const dir = `${dirname(sock)}/`;
+  // By name too: a shell or this very process may carry the socket path in its arguments.
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir)); } catch { return false; }
+    try {
+      return ['dockerd', 'containerd'].includes(readFileSync(`/proc/${p}/comm`, 'utf8').trim())
+        && readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir));
+    } catch { return false; }
   });
 }
 
