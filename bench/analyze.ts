@@ -79,17 +79,19 @@ function engineHost(): { host: string; startedHere: boolean } {
  * processes of that name whose command line names the private engine's folder (its socket's directory).
  * Empty for a remote or shared engine; the CPU rows are then left out.
  */
-function enginePids(host: string): string[] {
+function engineProcesses(host: string): { pid: string; name: string }[] {
   const sock = /^unix:\/\/(.+)$/.exec(host)?.[1];
   if (!sock) return [];
   const dir = `${dirname(sock)}/`;
-  // By name too: a shell or this very process may carry the socket path in its arguments.
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+  const found: { pid: string; name: string }[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      return ['dockerd', 'containerd'].includes(readFileSync(`/proc/${p}/comm`, 'utf8').trim())
-        && readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir));
-    } catch { return false; }
-  });
+      // By name too: a shell or this very process may carry the socket path in its arguments.
+      const name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (['dockerd', 'containerd'].includes(name) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir))) found.push({ pid, name });
+    } catch { /* gone */ }
+  }
+  return found;
 }
 
 /** CPU seconds (user + system) the given processes have used so far; /proc counts in 1/100 s. */
@@ -164,7 +166,8 @@ async function main(): Promise<void> {
   const bytes: Record<string, number[]> = { coldAnalysis: [], coldLast: [], warmAnalysis: [], editAnalysis: [], editLast: [] };
   const reusedAfterEdit: number[] = [];
   // The engine's CPU time during each cold measurement: where an analysis spends more than a build.
-  const pids = enginePids(host);
+  const engineProcs = engineProcesses(host);
+  const pids = engineProcs.map((p) => p.pid);
   const cpu: Record<string, number[]> = { coldAnalysis: [], coldLast: [] };
   let edits = 0;
 
@@ -275,7 +278,7 @@ async function main(): Promise<void> {
     `Context bytes sent (medians): cold analysis ${kb(bytes.coldAnalysis!)} vs cold plain build ${kb(bytes.coldLast!)}; warm re-analysis ${kb(bytes.warmAnalysis!)};`,
     `after the edit ${kb(bytes.editAnalysis!)} vs the plain build of the edited text ${kb(bytes.editLast!)} (BuildKit keeps what it received per`,
     `context folder, so later sessions send only what changed). Stages reused after the edit: ${[...new Set(reusedAfterEdit)].join(', ')} of 4.`,
-    ...(cpu.coldAnalysis!.length ? [`Engine CPU time during the cold runs (the engine's own processes — ${pids.length === 1 ? 'dockerd' : 'dockerd and its containerd'} — user + system, medians; build steps run in`,
+    ...(cpu.coldAnalysis!.length ? [`Engine CPU time during the cold runs (the engine's own processes — ${[...new Set(engineProcs.map((p) => p.name))].join(' and ')} — user + system, medians; build steps run in`,
       `processes of their own and are not counted): cold analysis ${median(cpu.coldAnalysis!).toFixed(2)} s (${cpu.coldAnalysis!.map((x) => x.toFixed(2)).join(', ')}) vs cold build of the`,
       `last stage ${median(cpu.coldLast!).toFixed(2)} s (${cpu.coldLast!.map((x) => x.toFixed(2)).join(', ')}).`] : []),
     '',
