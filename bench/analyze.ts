@@ -8,11 +8,14 @@
 //   (3) re-analysis after a one-line edit in the last stage (previous report passed)
 //                                      vs one build of that edited stage          (target ≤ 1.3×)
 //   --naive adds the naive way, one build --target per stage (no cache / shared cache).
+//   --pprof DIR saves the engine's Go CPU profiles (dockerd from its API socket, containerd from its
+//   debug socket) of every cold measurement, for `go tool pprof -top -diff_base …`: where the work goes.
 // "Cold" = BuildKit cache pruned (POST /build/prune?all=1) and the images of earlier runs removed.
 // By default it runs on a DEDICATED private engine (scripts/engine.mjs with its own dirs), so
 // pruning never touches the test engine other work relies on; --host must name a private one too.
-// Run: node --import tsx bench/analyze.ts [--reps N] [--host DOCKER_HOST] [--label TEXT] [--section NAME] [--no-write] [--naive] [--profile] [--samples N]
+// Run: node --import tsx bench/analyze.ts [--reps N] [--host DOCKER_HOST] [--label TEXT] [--section NAME] [--no-write] [--naive] [--profile] [--samples N] [--pprof DIR]
 import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +35,7 @@ const NAIVE = args.includes('--naive');
 // --profile: print each analysis's timeline (stage starts/finishes, steps that ran) to stderr.
 const PROFILE = args.includes('--profile');
 const SAMPLES = Number(argOf('--samples') ?? 3);
+const PPROF = argOf('--pprof');
 const SECTION = argOf('--section') ?? 'Stage analysis';
 
 const DOCKERFILE = `# Four stages, each doing real work; the runtime needs all of them.
@@ -92,6 +96,42 @@ function engineProcesses(host: string): { pid: string; name: string }[] {
     } catch { /* gone */ }
   }
   return found;
+}
+
+/**
+ * The Go pprof endpoints of a local private engine: dockerd serves /debug/pprof on its API socket,
+ * the containerd it started on the debug socket its generated config names.
+ */
+function pprofSockets(host: string, procs: readonly { pid: string; name: string }[]): { name: string; socket: string }[] {
+  const out: { name: string; socket: string }[] = [];
+  const sock = /^unix:\/\/(.+)$/.exec(host)?.[1];
+  if (sock) out.push({ name: 'dockerd', socket: sock });
+  for (const p of procs.filter((x) => x.name === 'containerd')) {
+    try {
+      const argv = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
+      const config = argv[argv.indexOf('--config') + 1];
+      const debug = config ? /\[debug\][^[]*?address\s*=\s*"([^"]+)"/.exec(readFileSync(config, 'utf8'))?.[1] : undefined;
+      if (debug) out.push({ name: 'containerd', socket: debug });
+    } catch { /* gone, or no readable config */ }
+  }
+  return out;
+}
+
+/** Starts a CPU profile of `seconds` on each endpoint; resolves when all are written to DIR/<name>-<label>.pb. */
+function captureProfiles(endpoints: readonly { name: string; socket: string }[], dir: string, label: string, seconds: number): Promise<void> {
+  return Promise.all(endpoints.map((e) => new Promise<void>((resolve) => {
+    const req = request({ socketPath: e.socket, path: `/debug/pprof/profile?seconds=${seconds}` }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode === 200) writeFileSync(join(dir, `${e.name}-${label}.pb`), Buffer.concat(chunks));
+        else process.stderr.write(`--pprof: ${e.name} answered ${res.statusCode} on ${e.socket}\n`);
+        resolve();
+      });
+    });
+    req.on('error', (err) => { process.stderr.write(`--pprof: no profile from ${e.name} (${err.message})\n`); resolve(); });
+    req.end();
+  }))).then(() => undefined);
 }
 
 /** CPU seconds (user + system) the given processes have used so far; /proc counts in 1/100 s. */
@@ -168,6 +208,8 @@ async function main(): Promise<void> {
   // The engine's CPU time during each cold measurement: where an analysis spends more than a build.
   const engineProcs = engineProcesses(host);
   const pids = engineProcs.map((p) => p.pid);
+  const pprofAt = PPROF ? pprofSockets(host, engineProcs) : [];
+  if (PPROF) { mkdirSync(PPROF, { recursive: true }); process.stderr.write(`--pprof: profiling ${pprofAt.map((e) => e.name).join(' and ') || 'nothing (not a local engine)'} into ${PPROF}\n`); }
   const cpu: Record<string, number[]> = { coldAnalysis: [], coldLast: [] };
   let edits = 0;
 
@@ -179,10 +221,15 @@ async function main(): Promise<void> {
     let last: AnalysisReport | null = null;
     for (const o of order) {
       await cold(conn, dockerfile);
+      // The window is fixed and longer than either measurement: idle time adds no samples. The
+      // pause lets the engine start profiling before the measurement does.
+      const profiles = PPROF ? captureProfiles(pprofAt, PPROF, `${o}-${rep}`, 6) : null;
+      if (profiles) await new Promise((r) => setTimeout(r, 200));
       const cpu0 = cpuSeconds(pids);
       if (o === 'analysis') { const a = await analysis(conn, dir); m.coldAnalysis!.push(a.ms); bytes.coldAnalysis!.push(a.report.contextBytes ?? 0); last = a.report; }
       else { const b = await plainBuild(conn, dir, 'runtime', 'stagelens-bench/last:latest'); m.coldLast!.push(b.ms); bytes.coldLast!.push(b.bytes); }
       if (pids.length) (o === 'analysis' ? cpu.coldAnalysis! : cpu.coldLast!).push(cpuSeconds(pids) - cpu0);
+      await profiles;
     }
     if (NAIVE) {
       await cold(conn, dockerfile);
