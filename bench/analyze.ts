@@ -83,36 +83,39 @@ function engineHost(): { host: string; startedHere: boolean } {
  * processes of that name whose command line names the private engine's folder (its socket's directory).
  * Empty for a remote or shared engine; the CPU rows are then left out.
  */
-function engineProcesses(host: string): { pid: string; name: string }[] {
+interface EngineProcess { pid: string; name: string; argv: string[] }
+
+function engineProcesses(host: string): EngineProcess[] {
   const sock = /^unix:\/\/(.+)$/.exec(host)?.[1];
   if (!sock) return [];
   const dir = `${dirname(sock)}/`;
-  const found: { pid: string; name: string }[] = [];
+  const found: EngineProcess[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       // By name too: a shell or this very process may carry the socket path in its arguments.
       const name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      if (['dockerd', 'containerd'].includes(name) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir))) found.push({ pid, name });
+      if (!['dockerd', 'containerd'].includes(name)) continue;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.includes(dir))) found.push({ pid, name, argv });
     } catch { /* gone */ }
   }
   return found;
 }
 
 /**
- * The Go pprof endpoints of a local private engine: dockerd serves /debug/pprof on its API socket,
- * the containerd it started on the debug socket its generated config names.
+ * The Go pprof endpoints of the private engine's processes: dockerd serves /debug/pprof on its API
+ * socket, the containerd it started on the debug socket its generated config names.
  */
-function pprofSockets(host: string, procs: readonly { pid: string; name: string }[]): { name: string; socket: string }[] {
+function pprofSockets(host: string, procs: readonly EngineProcess[]): { name: string; socket: string }[] {
   const out: { name: string; socket: string }[] = [];
-  const sock = /^unix:\/\/(.+)$/.exec(host)?.[1];
-  if (sock) out.push({ name: 'dockerd', socket: sock });
-  for (const p of procs.filter((x) => x.name === 'containerd')) {
+  for (const p of procs) {
+    if (p.name === 'dockerd') { out.push({ name: p.name, socket: host.slice('unix://'.length) }); continue; }
     try {
-      const argv = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
-      const config = argv[argv.indexOf('--config') + 1];
+      const at = p.argv.indexOf('--config');
+      const config = at >= 0 ? p.argv[at + 1] : undefined;
       const debug = config ? /\[debug\][^[]*?address\s*=\s*"([^"]+)"/.exec(readFileSync(config, 'utf8'))?.[1] : undefined;
-      if (debug) out.push({ name: 'containerd', socket: debug });
-    } catch { /* gone, or no readable config */ }
+      if (debug) out.push({ name: p.name, socket: debug });
+    } catch { /* no readable config */ }
   }
   return out;
 }
