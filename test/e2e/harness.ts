@@ -498,8 +498,8 @@ export class Session {
   async reportFailure(testName: string): Promise<void> {
     const safe = testName.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 60);
     try {
-      const file = join(this.dir, `failure-${safe}.png`);
-      await this.page.screenshot({ path: file });
+      // With the other screenshots, which outlive the run (this.dir is removed when it ends).
+      const file = await this.screenshot(`failure-${safe}`);
       process.stderr.write(`[e2e] failure screenshot: ${file}\n`);
     } catch (err) {
       process.stderr.write(`[e2e] no failure screenshot: ${(err as Error).message}\n`);
